@@ -1,0 +1,118 @@
+import type {
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	INodeExecutionData,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sanitizeFilename } from 'n8n-workflow';
+
+import { mimeTypeFromFileName } from '../shared/binary';
+import { readErrorBody } from '../shared/errors';
+import { assertSuccess, getBaseUrl, outputItem, prunaRequest } from '../shared/transport';
+import { fileNameFromUrl, resolveContentUrl } from '../shared/urls';
+
+/** Enough for a CDN hop or two; more means a loop. */
+const maxRedirects = 5;
+
+const contentRequest: Partial<IHttpRequestOptions> = {
+	method: 'GET',
+	encoding: 'stream',
+	headers: { Accept: '*/*' },
+};
+
+async function getContentUrl(context: IExecuteSingleFunctions): Promise<string> {
+	const parsed = resolveContentUrl(context.getNodeParameter('url', ''), await getBaseUrl(context));
+	if ('value' in parsed) return parsed.value;
+	throw new NodeOperationError(context.getNode(), `${parsed.problem} (item ${context.getItemIndex()})`, {
+		itemIndex: context.getItemIndex(),
+		description:
+			'Give the "generation_url" of Pruna Get Prediction Status, for example {{ $json.generation_url }}.',
+	});
+}
+
+/** Points the request at the content: absolute URLs as they are, paths on the base URL. */
+export async function requestContent(
+	this: IExecuteSingleFunctions,
+	requestOptions: IHttpRequestOptions,
+): Promise<IHttpRequestOptions> {
+	return {
+		...requestOptions,
+		...contentRequest,
+		headers: { ...requestOptions.headers, ...contentRequest.headers },
+		url: await getContentUrl(this),
+	};
+}
+
+function headerValue(response: IN8nHttpFullResponse, name: string): string | undefined {
+	const value = response.headers?.[name];
+	if (value === undefined || value === null) return undefined;
+	return String(Array.isArray(value) ? value[0] : value);
+}
+
+/**
+ * Follows redirects one hop at a time through the transport, so each hop is authenticated (or not)
+ * for its own origin: the key never travels to a CDN.
+ */
+async function followRedirects(
+	context: IExecuteSingleFunctions,
+	url: string,
+	response: IN8nHttpFullResponse,
+): Promise<{ url: string; response: IN8nHttpFullResponse }> {
+	for (let hop = 0; response.statusCode >= 300 && response.statusCode < 400; hop++) {
+		const location = headerValue(response, 'location');
+		await readErrorBody(response.body);
+		if (!location) break;
+		if (hop === maxRedirects) {
+			throw new NodeOperationError(context.getNode(), `Download of ${url}: more than ${maxRedirects} redirects`, {
+				itemIndex: context.getItemIndex(),
+			});
+		}
+		url = new URL(location, url).toString();
+		response = await prunaRequest(context, { ...contentRequest, url });
+	}
+	return { url, response };
+}
+
+/** Streams the content into n8n's binary store, named after the URL and typed by Content-Type. */
+export async function downloadAsBinary(
+	this: IExecuteSingleFunctions,
+	_items: INodeExecutionData[],
+	firstResponse: IN8nHttpFullResponse,
+): Promise<INodeExecutionData[]> {
+	const requestedUrl = await getContentUrl(this);
+	const { url, response } = await followRedirects(this, requestedUrl, firstResponse);
+	await assertSuccess(this, response, `Download of ${requestedUrl}`);
+
+	const options = this.getNodeParameter('options', {}) as { fileName?: string };
+	const fileName = sanitizeFilename(
+		options.fileName?.trim() || fileNameFromUrl(requestedUrl) || fileNameFromUrl(url) || 'output',
+	);
+	const mimeType =
+		headerValue(response, 'content-type')?.split(';')[0].trim() ||
+		mimeTypeFromFileName(fileName) ||
+		'application/octet-stream';
+	const expectedBytes = Number(headerValue(response, 'content-length') ?? Number.NaN);
+
+	const body = response.body as Parameters<typeof this.helpers.prepareBinaryData>[0];
+	const binary = await this.helpers.prepareBinaryData(body, fileName, mimeType);
+	const receivedBytes = binary.bytes ?? Number.NaN;
+	if (Number.isFinite(expectedBytes) && receivedBytes !== expectedBytes) {
+		throw new NodeApiError(
+			this.getNode(),
+			{ expectedBytes, receivedBytes },
+			{
+				message: `Download of ${requestedUrl} ended early: ${receivedBytes} of ${expectedBytes} bytes arrived`,
+				description: 'The connection closed before the whole file arrived. Run the node again.',
+				itemIndex: this.getItemIndex(),
+			},
+		);
+	}
+
+	const binaryPropertyName = String(this.getNodeParameter('binaryPropertyName', 'data')).trim();
+	return [
+		outputItem(this, {
+			json: { url: requestedUrl, fileName, mimeType, fileSize: receivedBytes },
+			binary: { [binaryPropertyName]: binary },
+		}),
+	];
+}

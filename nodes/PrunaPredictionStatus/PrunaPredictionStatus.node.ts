@@ -1,0 +1,56 @@
+import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { waitOptionFields } from '../shared/descriptions';
+import { credentialType, requestDefaults } from '../shared/transport';
+import { requestPredictionStatus, waitUntilDone } from './hooks';
+
+export class PrunaPredictionStatus implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Pruna Get Prediction Status',
+		name: 'prunaPredictionStatus',
+		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
+		group: ['input'],
+		version: 1,
+		subtitle: '={{ $parameter["waitUntilDone"] ? "Wait until done" : "Check once" }}',
+		description: 'Get the status of a Pruna prediction, or wait until it has finished',
+		defaults: { name: 'Pruna Get Prediction Status' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: credentialType, required: true }],
+		requestDefaults,
+		properties: [
+			{
+				displayName: 'Prediction ID',
+				name: 'predictionId',
+				type: 'string',
+				default: '',
+				required: true,
+				placeholder: 'e.g. 1knpbkf075rme0csjqr987hg4w',
+				description: 'The prediction ID, or its status URL (the get_url of a create answer)',
+				routing: {
+					send: { preSend: [requestPredictionStatus] },
+					output: { postReceive: [waitUntilDone] },
+				},
+			},
+			{
+				displayName: 'Wait Until Done',
+				name: 'waitUntilDone',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to keep checking until the prediction has succeeded, failed or been canceled. Off: check once and output the status as it is.',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				displayOptions: { show: { waitUntilDone: [true] } },
+				options: waitOptionFields,
+			},
+		],
+	};
+}

@@ -1,0 +1,65 @@
+import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { credentialType, requestDefaults } from '../shared/transport';
+import { streamUploadBody, toUploadOutput } from './hooks';
+
+export class PrunaUploadFile implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Pruna Upload File',
+		name: 'prunaUploadFile',
+		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
+		group: ['output'],
+		version: 1,
+		subtitle: '={{ "Upload " + $parameter["binaryPropertyName"] }}',
+		description:
+			'Upload an image, video or audio file to Pruna and get a URL to use as input of a prediction',
+		defaults: { name: 'Pruna Upload File' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: credentialType, required: true }],
+		requestDefaults,
+		properties: [
+			{
+				displayName: 'Input Binary Field',
+				name: 'binaryPropertyName',
+				type: 'string',
+				default: 'data',
+				required: true,
+				hint: 'The name of the binary property that holds the file',
+				description:
+					'The file is streamed to Pruna (up to 100 MB). The output has Pruna\'s answer and its URL, for the next node\'s image, video or audio fields.',
+				routing: {
+					request: { method: 'POST', url: '/v1/files' },
+					send: { preSend: [streamUploadBody] },
+					output: { postReceive: [toUploadOutput] },
+				},
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'File Name',
+						name: 'fileName',
+						type: 'string',
+						default: '',
+						description: 'The name Pruna stores the file under. Default: the binary data\'s own name.',
+					},
+					{
+						displayName: 'MIME Type',
+						name: 'mimeType',
+						type: 'string',
+						default: '',
+						placeholder: 'image/png',
+						description: 'The type sent for the file. Default: the binary data\'s own type.',
+					},
+				],
+			},
+		],
+	};
+}

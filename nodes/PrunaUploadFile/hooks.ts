@@ -1,0 +1,73 @@
+import type {
+	IDataObject,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	INodeExecutionData,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import {
+	getInputBinary,
+	maxUploadBytes,
+	mimeTypeFromFileName,
+	multipartFileBody,
+	openInputBinary,
+} from '../shared/binary';
+import { assertSuccess, outputItem } from '../shared/transport';
+
+interface UploadOptions {
+	fileName?: string;
+	mimeType?: string;
+}
+
+function describeUpload(context: IExecuteSingleFunctions): string {
+	const propertyName = String(context.getNodeParameter('binaryPropertyName', 'data'));
+	return `Upload of binary property '${propertyName.trim()}'`;
+}
+
+/** Sends the item's file as the multipart field `content`, streamed from n8n's binary store. */
+export async function streamUploadBody(
+	this: IExecuteSingleFunctions,
+	requestOptions: IHttpRequestOptions,
+): Promise<IHttpRequestOptions> {
+	const propertyName = String(this.getNodeParameter('binaryPropertyName', 'data'));
+	const options = this.getNodeParameter('options', {}) as UploadOptions;
+	const binary = getInputBinary(this, propertyName);
+
+	const content = await openInputBinary(this, propertyName, binary);
+	if (content.size > maxUploadBytes) {
+		const sizeMb = (content.size / 1024 / 1024).toFixed(1);
+		throw new NodeOperationError(
+			this.getNode(),
+			`The file in '${propertyName.trim()}' on item ${this.getItemIndex()} is ${sizeMb} MB; Pruna accepts up to 100 MB`,
+			{ itemIndex: this.getItemIndex(), description: 'Compress or shorten the file before uploading it.' },
+		);
+	}
+
+	const fileName = options.fileName?.trim() || binary.fileName || 'file';
+	const mimeType =
+		options.mimeType?.trim() ||
+		binary.mimeType ||
+		mimeTypeFromFileName(fileName) ||
+		'application/octet-stream';
+	const { body, contentType } = multipartFileBody('content', fileName, mimeType, content);
+
+	return {
+		...requestOptions,
+		body,
+		headers: { ...requestOptions.headers, 'Content-Type': contentType },
+	};
+}
+
+/** Pruna's answer as it is, plus `url` (= `urls.get`) for the next node's URL fields. */
+export async function toUploadOutput(
+	this: IExecuteSingleFunctions,
+	_items: INodeExecutionData[],
+	response: IN8nHttpFullResponse,
+): Promise<INodeExecutionData[]> {
+	await assertSuccess(this, response, describeUpload(this));
+	const file = response.body as IDataObject;
+	const urls = file.urls as IDataObject | undefined;
+	return [outputItem(this, { json: { ...file, url: urls?.get } })];
+}

@@ -1,0 +1,68 @@
+import type {
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	INodeExecutionData,
+} from 'n8n-workflow';
+
+import { toPrunaApiError } from './errors';
+import { normalizeBaseUrl } from './urls';
+
+export const credentialType = 'prunaApi';
+
+/**
+ * Settings shared by every node's routing and by `prunaRequest`, so a request reads the same
+ * whichever path makes it. Status errors are not thrown by the HTTP client: `throwOnPrunaError`
+ * turns them into errors that carry Pruna's code and message. Redirects are never followed by the
+ * client, because it would forward the `apikey` header to any host; the download follows them itself.
+ */
+export const requestDefaults = {
+	baseURL: '={{ $credentials.baseUrl }}',
+	headers: { Accept: 'application/json' },
+	ignoreHttpStatusErrors: true,
+	disableFollowRedirect: true,
+} satisfies Partial<IHttpRequestOptions>;
+
+/** The one place that sends a request to Pruna outside declarative routing (polling, redirects). */
+export async function prunaRequest(
+	context: IExecuteSingleFunctions,
+	options: IHttpRequestOptions,
+): Promise<IN8nHttpFullResponse> {
+	return (await context.helpers.httpRequestWithAuthentication.call(context, credentialType, {
+		headers: requestDefaults.headers,
+		ignoreHttpStatusErrors: true,
+		disableFollowRedirect: true,
+		...options,
+		returnFullResponse: true,
+	})) as IN8nHttpFullResponse;
+}
+
+export async function getBaseUrl(context: IExecuteSingleFunctions): Promise<string> {
+	const credentials = await context.getCredentials(credentialType);
+	return normalizeBaseUrl(credentials.baseUrl);
+}
+
+export function isSuccess(response: IN8nHttpFullResponse): boolean {
+	return response.statusCode >= 200 && response.statusCode < 300;
+}
+
+/** Throws a NodeApiError naming `subject` when the response is not a success. */
+export async function assertSuccess(
+	context: IExecuteSingleFunctions,
+	response: IN8nHttpFullResponse,
+	subject: string,
+): Promise<void> {
+	if (isSuccess(response)) return;
+	throw await toPrunaApiError(context.getNode(), response, {
+		subject,
+		itemIndex: context.getItemIndex(),
+	});
+}
+
+/** One output item for the current input item, paired with it. */
+export function outputItem(
+	context: IExecuteSingleFunctions,
+	item: Pick<INodeExecutionData, 'json' | 'binary'>,
+): INodeExecutionData {
+	return { ...item, pairedItem: { item: context.getItemIndex() } };
+}

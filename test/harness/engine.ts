@@ -1,0 +1,70 @@
+/**
+ * One n8n engine per test process: a temporary user folder, binary data in filesystem mode, and our
+ * package loaded from `dist/` through the `n8n` section of package.json, as n8n loads a community
+ * package.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { ICredentialType, INodeType, INodeTypes, IVersionedNodeType } from 'n8n-workflow';
+
+import { CredentialsHelper } from './credentials-helper';
+import { Container, core, packageRoot, workflow as n8nWorkflow } from './n8n';
+
+export interface Engine {
+	packageName: string;
+	nodeTypes: INodeTypes;
+	credentialTypes: Record<string, ICredentialType>;
+	credentialsHelper: CredentialsHelper;
+	userFolder: string;
+	/** The binary store, for writing input files and reading outputs. */
+	binaryData: InstanceType<typeof core.BinaryDataService>;
+}
+
+let enginePromise: Promise<Engine> | undefined;
+
+async function startEngine(): Promise<Engine> {
+	const userFolder = mkdtempSync(join(tmpdir(), 'n8n-nodes-pruna-test-'));
+	process.env.N8N_USER_FOLDER = userFolder;
+	process.env.N8N_ENCRYPTION_KEY ??= 'n8n-nodes-pruna-test-key';
+	process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
+	process.env.N8N_LOG_LEVEL ??= 'error';
+	process.on('exit', () => rmSync(userFolder, { recursive: true, force: true }));
+
+	const binaryData = Container.get(core.BinaryDataService);
+	await binaryData.init();
+
+	const loader = new core.PackageDirectoryLoader(packageRoot);
+	await loader.loadAll();
+
+	const nodes: Record<string, INodeType | IVersionedNodeType> = {};
+	for (const [name, { type }] of Object.entries(loader.nodeTypes)) {
+		nodes[`${loader.packageName}.${name}`] = type;
+	}
+	const credentialTypes: Record<string, ICredentialType> = {};
+	for (const [name, { type }] of Object.entries(loader.credentialTypes)) credentialTypes[name] = type;
+
+	const nodeTypes: INodeTypes = {
+		getByName: (type) => {
+			if (!nodes[type]) throw new Error(`Unknown node type ${type}`);
+			return nodes[type];
+		},
+		getByNameAndVersion: (type, version) => n8nWorkflow.NodeHelpers.getVersionedNodeType(nodeTypes.getByName(type), version),
+		getKnownTypes: () => ({}),
+	};
+
+	return {
+		packageName: loader.packageName,
+		nodeTypes,
+		credentialTypes,
+		credentialsHelper: new CredentialsHelper(credentialTypes),
+		userFolder,
+		binaryData,
+	};
+}
+
+export async function getEngine(): Promise<Engine> {
+	enginePromise ??= startEngine();
+	return await enginePromise;
+}

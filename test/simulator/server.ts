@@ -1,0 +1,682 @@
+/**
+ * A Pruna P-API simulator: a real HTTP server on loopback that answers like the service documented
+ * in Pruna's OpenAPI 0.5.3 (paths, shapes, status codes, error envelope, rate-limit headers), with
+ * switches for the faults the nodes must survive. Tests, `npm run simulator` and the demo use it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { simulatedModels } from './models.ts';
+import { imageSize, makePng } from './png.ts';
+
+export const maxUploadBytes = 100 * 1024 * 1024;
+
+export interface RecordedRequest {
+	method: string;
+	path: string;
+	headers: IncomingHttpHeaders;
+	/** Bytes of request body received. */
+	bodyBytes: number;
+	status?: number;
+}
+
+export type Outcome = 'succeeded' | 'failed' | 'canceled';
+
+export type ContentSpec =
+	| { kind: 'png'; width?: number; height?: number }
+	| { kind: 'bytes'; size: number; contentType?: string };
+
+export interface PredictionPlan {
+	model?: string;
+	/** Time spent in `starting`, then in `processing`, before the outcome. */
+	startingMs?: number;
+	processingMs?: number;
+	outcome?: Outcome;
+	error?: string;
+	/** How `generation_url` is written: relative to the API, absolute on it, or a given URL. */
+	generationUrl?: 'relative' | 'absolute' | { url: string };
+	content?: ContentSpec;
+	fileName?: string;
+}
+
+export type Fault =
+	| { kind: 'status'; status: number; code?: string; message?: string; headers?: Record<string, string> }
+	| { kind: 'latency'; ms: number }
+	| { kind: 'reset' }
+	| { kind: 'truncate'; afterBytes: number }
+	| { kind: 'stall' };
+
+export interface FaultRule {
+	method?: string;
+	/** A path prefix or pattern, e.g. `/v1/predictions/status/`. */
+	path: string | RegExp;
+	/** How many matching requests get the fault; forever when absent. */
+	times?: number;
+	fault: Fault;
+}
+
+type Endpoint = 'files' | 'predictions' | 'status' | 'delivery';
+
+export interface SimulatorOptions {
+	apiKey?: string;
+	port?: number;
+	/** A CDN-like host serves content without a key. */
+	requireApiKey?: boolean;
+	/** Requests per window, per endpoint (per model for predictions). */
+	rateLimits?: Partial<Record<Endpoint, number>>;
+	rateLimitWindowMs?: number;
+	fileTtlSeconds?: number;
+	contentTtlSeconds?: number;
+	/** Sent as `X-Poll-Interval` on status answers when set. */
+	pollIntervalHeaderSeconds?: number;
+	/** Plan for predictions created through `POST /v1/predictions`. */
+	defaultPlan?: PredictionPlan;
+	/** How long `Try-Sync: true` waits (60 s on the real service). */
+	syncWaitMs?: number;
+}
+
+interface SimulatedPrediction {
+	id: string;
+	model: string;
+	input: Record<string, unknown>;
+	createdAt: number;
+	plan: Required<Pick<PredictionPlan, 'startingMs' | 'processingMs' | 'outcome'>> & PredictionPlan;
+	deliveryPath: string;
+}
+
+interface Content {
+	contentType: string;
+	size: number;
+	fileName: string;
+	/** PNG bytes, or the seed of a deterministic byte pattern for large content. */
+	bytes?: Buffer;
+	seed: number;
+	/** When set, the content is 410 from this time on; set at completion. */
+	expiresAt?: number;
+}
+
+export interface StoredFile {
+	id: string;
+	name: string;
+	contentType: string;
+	size: number;
+	sha256: string;
+	path: string;
+	expiresAt: number;
+}
+
+const patternBlockBytes = 64 * 1024;
+
+/** The deterministic bytes of `bytes` content: a pseudo-random 64 KiB block per seed, repeated. */
+export function patternBlock(seed: number): Buffer {
+	const block = Buffer.alloc(patternBlockBytes);
+	let state = (seed * 2654435761) >>> 0 || 1;
+	for (let i = 0; i < block.length; i += 4) {
+		state ^= state << 13;
+		state ^= state >>> 17;
+		state ^= state << 5;
+		block.writeUInt32LE(state >>> 0, i);
+	}
+	return block;
+}
+
+function randomId(length: number): string {
+	const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+	const bytes = randomBytes(length);
+	return Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('');
+}
+
+function delay(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+class ApiFailure extends Error {
+	readonly status: number;
+	readonly code: string;
+	readonly details?: string;
+
+	constructor(status: number, code: string, message: string, details?: string) {
+		super(message);
+		this.status = status;
+		this.code = code;
+		this.details = details;
+	}
+}
+
+export class PrunaSimulator {
+	readonly apiKey: string;
+	readonly requests: RecordedRequest[] = [];
+	readonly predictions = new Map<string, SimulatedPrediction>();
+	readonly files = new Map<string, StoredFile>();
+	baseUrl = '';
+
+	private readonly options: SimulatorOptions;
+	private readonly contents = new Map<string, Content>();
+	private readonly faults: FaultRule[] = [];
+	private readonly rateWindows = new Map<string, { startedAt: number; count: number }>();
+	private readonly storageDir = mkdtempSync(join(tmpdir(), 'pruna-simulator-'));
+	private readonly sockets = new Set<Socket>();
+	private server?: Server;
+	private contentSeed = 1;
+
+	constructor(options: SimulatorOptions = {}) {
+		this.options = options;
+		this.apiKey = options.apiKey ?? `sim_${randomId(24)}`;
+	}
+
+	static async start(options: SimulatorOptions = {}): Promise<PrunaSimulator> {
+		const simulator = new PrunaSimulator(options);
+		await simulator.listen(options.port ?? 0);
+		return simulator;
+	}
+
+	private async listen(port: number): Promise<void> {
+		const server = createServer((request, response) => {
+			void this.handle(request, response);
+		});
+		server.on('connection', (socket) => {
+			this.sockets.add(socket);
+			socket.on('close', () => this.sockets.delete(socket));
+		});
+		await new Promise<void>((resolve, reject) => {
+			server.once('error', reject);
+			server.listen(port, '127.0.0.1', () => resolve());
+		});
+		this.server = server;
+		this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	}
+
+	async close(): Promise<void> {
+		for (const socket of this.sockets) socket.destroy();
+		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+		rmSync(this.storageDir, { recursive: true, force: true });
+	}
+
+	// ---- what tests set up and read ----
+
+	/** A prediction as if created through the API, following `plan`'s timetable. */
+	addPrediction(plan: PredictionPlan = {}, input: Record<string, unknown> = {}): { id: string; getUrl: string } {
+		const model = plan.model ?? 'p-image';
+		const id = randomId(26);
+		const content: ContentSpec =
+			plan.content ??
+			(simulatedModels[model]?.output === 'video'
+				? { kind: 'bytes', size: 256 * 1024, contentType: 'video/mp4' }
+				: { kind: 'png' });
+		const extension = content.kind === 'png' ? 'png' : (content.contentType ?? 'video/mp4').split('/')[1];
+		const seed = this.contentSeed++;
+		const deliveryPath = `${randomId(4)}/${randomId(40)}/${plan.fileName ?? `output_${seed}_0.${extension}`}`;
+		this.addContent(deliveryPath, content, seed);
+		this.predictions.set(id, {
+			id,
+			model,
+			input,
+			createdAt: Date.now(),
+			plan: { startingMs: 0, processingMs: 0, outcome: 'succeeded', ...plan },
+			deliveryPath,
+		});
+		return { id, getUrl: `${this.baseUrl}/v1/predictions/status/${id}` };
+	}
+
+	/** Serves `spec` at `/v1/predictions/delivery/{path}`; returns its absolute URL. */
+	addContent(path: string, spec: ContentSpec, seed = this.contentSeed++): string {
+		const fileName = path.split('/').pop() ?? 'output';
+		const content: Content =
+			spec.kind === 'png'
+				? (() => {
+						const bytes = makePng(spec.width ?? 64, spec.height ?? 48, seed);
+						return { contentType: 'image/png', size: bytes.length, fileName, bytes, seed };
+					})()
+				: { contentType: spec.contentType ?? 'application/octet-stream', size: spec.size, fileName, seed };
+		this.contents.set(path, content);
+		return `${this.baseUrl}/v1/predictions/delivery/${path}`;
+	}
+
+	/** The delivery path of a prediction's output, e.g. `abcd/…/output_3_0.png`. */
+	deliveryPathOf(predictionId: string): string {
+		const prediction = this.predictions.get(predictionId);
+		if (!prediction) throw new Error(`No prediction ${predictionId}`);
+		return prediction.deliveryPath;
+	}
+
+	/** The bytes served at a delivery path (whole: use only for small content). */
+	contentBytes(path: string): Buffer {
+		const content = this.contents.get(path);
+		if (!content) throw new Error(`No content at ${path}`);
+		if (content.bytes) return content.bytes;
+		const block = patternBlock(content.seed);
+		const whole = Buffer.alloc(content.size);
+		for (let offset = 0; offset < content.size; offset += block.length) block.copy(whole, offset);
+		return whole;
+	}
+
+	expireContent(path: string): void {
+		const content = this.contents.get(path);
+		if (content) content.expiresAt = Date.now() - 1;
+	}
+
+	injectFault(rule: FaultRule): void {
+		this.faults.push({ ...rule });
+	}
+
+	clearFaults(): void {
+		this.faults.length = 0;
+	}
+
+	requestsTo(pathPrefix: string): RecordedRequest[] {
+		return this.requests.filter((request) => request.path.startsWith(pathPrefix));
+	}
+
+	// ---- the HTTP side ----
+
+	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+		const url = new URL(request.url ?? '/', 'http://simulator');
+		const record: RecordedRequest = {
+			method: request.method ?? 'GET',
+			path: url.pathname,
+			headers: request.headers,
+			bodyBytes: 0,
+		};
+		this.requests.push(record);
+		response.on('finish', () => (record.status = response.statusCode));
+
+		try {
+			const fault = this.takeFault(record);
+			if (fault?.kind === 'latency') await delay(fault.ms);
+			if (fault?.kind === 'stall') return;
+			if (fault?.kind === 'reset') {
+				request.socket.destroy();
+				return;
+			}
+			if (fault?.kind === 'status') {
+				await this.drain(request, record);
+				throw new ApiFailure(
+					fault.status,
+					fault.code ?? (fault.status === 429 ? 'RATE_LIMIT_EXCEEDED' : 'INTERNAL_ERROR'),
+					fault.message ?? (fault.status === 429 ? 'Too many requests' : 'An unexpected error occurred'),
+				);
+			}
+			if (this.options.requireApiKey !== false && request.headers.apikey !== this.apiKey) {
+				await this.drain(request, record);
+				throw new ApiFailure(
+					401,
+					'AUTHENTICATION_FAILED',
+					'Invalid or missing API key',
+					"Include your API key in the 'apikey' header",
+				);
+			}
+			await this.route(request, response, record, url, fault);
+		} catch (error) {
+			if (error instanceof ApiFailure) {
+				this.sendError(response, error);
+				return;
+			}
+			this.sendError(response, new ApiFailure(500, 'INTERNAL_ERROR', String(error)));
+		}
+	}
+
+	private async route(
+		request: IncomingMessage,
+		response: ServerResponse,
+		record: RecordedRequest,
+		url: URL,
+		fault: Fault | undefined,
+	): Promise<void> {
+		const { method, path } = record;
+		if (method === 'POST' && path === '/v1/files') {
+			this.countRate(response, 'files', 'files');
+			return await this.uploadFile(request, response, record);
+		}
+		if (method === 'GET' && path.startsWith('/v1/files/')) {
+			return this.serveFile(response, path.slice('/v1/files/'.length));
+		}
+		if (method === 'POST' && path === '/v1/predictions') {
+			return await this.createPrediction(request, response, record);
+		}
+		if (method === 'GET' && path.startsWith('/v1/predictions/status/')) {
+			this.countRate(response, 'status', 'status');
+			return this.predictionStatus(response, decodeURIComponent(path.slice('/v1/predictions/status/'.length)));
+		}
+		if (method === 'GET' && path.startsWith('/v1/predictions/delivery/')) {
+			this.countRate(response, 'delivery', 'delivery');
+			const deliveryPath = decodeURIComponent(url.pathname.slice('/v1/predictions/delivery/'.length));
+			return this.deliver(response, deliveryPath, fault);
+		}
+		await this.drain(request, record);
+		throw new ApiFailure(404, 'NOT_FOUND', 'The requested resource was not found', `No route for ${method} ${path}`);
+	}
+
+	private takeFault(record: RecordedRequest): Fault | undefined {
+		const index = this.faults.findIndex(
+			(rule) =>
+				(!rule.method || rule.method === record.method) &&
+				(typeof rule.path === 'string' ? record.path.startsWith(rule.path) : rule.path.test(record.path)),
+		);
+		if (index === -1) return undefined;
+		const rule = this.faults[index];
+		if (rule.times !== undefined && --rule.times <= 0) this.faults.splice(index, 1);
+		return rule.fault;
+	}
+
+	private countRate(response: ServerResponse, endpoint: Endpoint, key: string): void {
+		const defaults: Record<Endpoint, number> = { files: 10_000, predictions: 500, status: 30_000, delivery: 10_000 };
+		const limit = this.options.rateLimits?.[endpoint] ?? (key.includes('trainer') ? 5 : defaults[endpoint]);
+		const windowMs = this.options.rateLimitWindowMs ?? 60_000;
+		const now = Date.now();
+		let window = this.rateWindows.get(key);
+		if (!window || now - window.startedAt >= windowMs) {
+			window = { startedAt: now, count: 0 };
+			this.rateWindows.set(key, window);
+		}
+		window.count++;
+		const resetSeconds = Math.max(0, Math.ceil((window.startedAt + windowMs - now) / 1000));
+		response.setHeader('RateLimit-Limit', String(limit));
+		response.setHeader('RateLimit-Remaining', String(Math.max(0, limit - window.count)));
+		response.setHeader('RateLimit-Reset', String(resetSeconds));
+		if (window.count > limit) {
+			throw new ApiFailure(
+				429,
+				'RATE_LIMIT_EXCEEDED',
+				'Too many requests',
+				'You have exceeded the rate limit for this endpoint. Please wait before making additional requests.',
+			);
+		}
+	}
+
+	private sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+		if (response.headersSent) {
+			response.destroy();
+			return;
+		}
+		const payload = Buffer.from(JSON.stringify(body));
+		response.writeHead(status, {
+			'Content-Type': 'application/json',
+			'Content-Length': String(payload.length),
+			...headers,
+		});
+		response.end(payload);
+	}
+
+	private sendError(response: ServerResponse, failure: ApiFailure): void {
+		this.sendJson(response, failure.status, {
+			error: { code: failure.code, message: failure.message, ...(failure.details ? { details: failure.details } : {}) },
+			request_id: `req_${randomId(12)}`,
+		});
+	}
+
+	private async drain(request: IncomingMessage, record: RecordedRequest): Promise<void> {
+		for await (const chunk of request) record.bodyBytes += (chunk as Buffer).length;
+	}
+
+	private async readJson(request: IncomingMessage, record: RecordedRequest): Promise<unknown> {
+		const chunks: Buffer[] = [];
+		for await (const chunk of request) {
+			chunks.push(chunk as Buffer);
+			record.bodyBytes += (chunk as Buffer).length;
+		}
+		try {
+			return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+		} catch {
+			throw new ApiFailure(400, 'VALIDATION_ERROR', 'Invalid request parameters', 'The body is not valid JSON');
+		}
+	}
+
+	// ---- POST /v1/files: streamed to disk, then the `content` part located and hashed ----
+
+	private async uploadFile(request: IncomingMessage, response: ServerResponse, record: RecordedRequest): Promise<void> {
+		const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(request.headers['content-type'] ?? '');
+		if (!boundary) {
+			await this.drain(request, record);
+			throw new ApiFailure(400, 'INVALID_FILE', 'Invalid file or missing content', 'Send the file as multipart/form-data field "content"');
+		}
+		const rawPath = join(this.storageDir, `upload-${randomId(8)}.raw`);
+		const sink = createWriteStream(rawPath);
+		try {
+			for await (const chunk of request) {
+				record.bodyBytes += (chunk as Buffer).length;
+				if (!sink.write(chunk)) await new Promise((resolve) => sink.once('drain', resolve));
+			}
+			await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+			const part = await this.findContentPart(rawPath, boundary[1] ?? boundary[2].trim());
+			if (part.end - part.start > maxUploadBytes) {
+				throw new ApiFailure(413, 'FILE_TOO_LARGE', 'The uploaded file exceeds the maximum size limit', 'Maximum file size is 100MB');
+			}
+			if (part.end === part.start) {
+				throw new ApiFailure(400, 'INVALID_FILE', 'Invalid file or missing content', 'The file is empty');
+			}
+			const file = await this.storeUpload(rawPath, part);
+			this.files.set(file.id, file);
+			this.sendJson(response, 201, this.describeFile(file, part.head));
+		} finally {
+			await rm(rawPath, { force: true });
+		}
+	}
+
+	private async findContentPart(
+		rawPath: string,
+		boundary: string,
+	): Promise<{ start: number; end: number; name: string; contentType: string; head: Buffer }> {
+		const handle = await open(rawPath, 'r');
+		try {
+			const { size } = await handle.stat();
+			const head = Buffer.alloc(Math.min(size, 64 * 1024));
+			await handle.read(head, 0, head.length, 0);
+			const delimiter = Buffer.from(`--${boundary}`);
+			let offset = head.indexOf(delimiter);
+			while (offset !== -1) {
+				const headersStart = offset + delimiter.length + 2;
+				const headersEnd = head.indexOf('\r\n\r\n', headersStart);
+				if (headersEnd === -1) break;
+				const headers = head.toString('utf8', headersStart, headersEnd);
+				const name = /name="([^"]*)"/i.exec(headers)?.[1];
+				const start = headersEnd + 4;
+				if (name === 'content') {
+					const end = await this.findInFile(handle, Buffer.from(`\r\n--${boundary}`), start, size);
+					if (end === -1) break;
+					const fileNameStar = /filename\*=UTF-8''([^;\r\n]+)/i.exec(headers)?.[1];
+					const fileName = fileNameStar
+						? decodeURIComponent(fileNameStar)
+						: (/filename="((?:[^"\\]|\\.)*)"/i.exec(headers)?.[1] ?? 'file').replace(/\\(.)/g, '$1');
+					const contentType = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim() ?? 'application/octet-stream';
+					const firstBytes = Buffer.alloc(Math.min(64 * 1024, end - start));
+					await handle.read(firstBytes, 0, firstBytes.length, start);
+					return { start, end, name: fileName, contentType, head: firstBytes };
+				}
+				offset = head.indexOf(delimiter, start);
+			}
+		} finally {
+			await handle.close();
+		}
+		throw new ApiFailure(400, 'INVALID_FILE', 'Invalid file or missing content', 'No multipart field named "content"');
+	}
+
+	/** The offset of `needle` in the file at or after `from`, read in chunks; -1 when absent. */
+	private async findInFile(
+		handle: Awaited<ReturnType<typeof open>>,
+		needle: Buffer,
+		from: number,
+		size: number,
+	): Promise<number> {
+		const chunkBytes = 1024 * 1024;
+		const buffer = Buffer.alloc(chunkBytes + needle.length);
+		for (let position = from; position < size; position += chunkBytes) {
+			const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+			const found = buffer.subarray(0, bytesRead).indexOf(needle);
+			if (found !== -1) return position + found;
+		}
+		return -1;
+	}
+
+	private async storeUpload(
+		rawPath: string,
+		part: { start: number; end: number; name: string; contentType: string },
+	): Promise<StoredFile> {
+		const id = randomId(10);
+		const path = join(this.storageDir, `file-${id}`);
+		const sha256 = createHash('sha256');
+		const sink = createWriteStream(path);
+		for await (const chunk of createReadStream(rawPath, { start: part.start, end: part.end - 1 })) {
+			sha256.update(chunk as Buffer);
+			if (!sink.write(chunk)) await new Promise((resolve) => sink.once('drain', resolve));
+		}
+		await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+		return {
+			id,
+			name: part.name,
+			contentType: part.contentType,
+			size: part.end - part.start,
+			sha256: sha256.digest('hex'),
+			path,
+			expiresAt: Date.now() + (this.options.fileTtlSeconds ?? 1800) * 1000,
+		};
+	}
+
+	private describeFile(file: StoredFile, firstBytes: Buffer): Record<string, unknown> {
+		const createdAt = new Date(file.expiresAt - (this.options.fileTtlSeconds ?? 1800) * 1000);
+		const dimensions = imageSize(firstBytes);
+		return {
+			id: file.id,
+			name: file.name,
+			content_type: file.contentType,
+			size: file.size,
+			etag: `"${file.sha256.slice(0, 32)}"`,
+			checksums: { sha256: file.sha256 },
+			metadata: { content_length: file.size, ...(dimensions ?? {}) },
+			created_at: createdAt.toISOString(),
+			expires_at: new Date(file.expiresAt).toISOString(),
+			urls: { get: `${this.baseUrl}/v1/files/${file.id}` },
+		};
+	}
+
+	private serveFile(response: ServerResponse, id: string): void {
+		const file = this.files.get(id);
+		if (!file || file.expiresAt < Date.now()) {
+			throw new ApiFailure(404, 'NOT_FOUND', 'The requested resource was not found', 'File does not exist or has expired');
+		}
+		response.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(file.size) });
+		createReadStream(file.path).pipe(response);
+	}
+
+	// ---- predictions ----
+
+	private async createPrediction(request: IncomingMessage, response: ServerResponse, record: RecordedRequest): Promise<void> {
+		const model = String(request.headers.model ?? '').trim();
+		const body = await this.readJson(request, record);
+		if (!model) throw new ApiFailure(400, 'VALIDATION_ERROR', 'Invalid request parameters', "Field 'model' is required");
+		const schema = simulatedModels[model];
+		if (!schema) throw new ApiFailure(400, 'VALIDATION_ERROR', 'Invalid request parameters', `Unknown model '${model}'`);
+		this.countRate(response, 'predictions', `predictions:${model}`);
+
+		const input = (body as { input?: unknown })?.input;
+		if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+			throw new ApiFailure(400, 'VALIDATION_ERROR', 'Invalid request parameters', "Field 'input' is required");
+		}
+		const invalidFields = [
+			...schema.required
+				.filter((field) => (input as Record<string, unknown>)[field] === undefined)
+				.map((field) => ({ type: 'missing', field: `input.${field}`, description: 'Field required' })),
+			...Object.keys(input)
+				.filter((field) => !schema.fields.includes(field))
+				.map((field) => ({ type: 'extra_forbidden', field: `input.${field}`, description: 'Extra inputs are not permitted' })),
+		];
+		if (invalidFields.length) {
+			this.sendJson(response, 422, {
+				detail: invalidFields.map((field) => `- ${field.field}: ${field.description}\n`).join(''),
+				status: 422,
+				title: 'Input validation failed',
+				invalid_fields: invalidFields,
+			});
+			return;
+		}
+
+		const { id, getUrl } = this.addPrediction({ ...this.options.defaultPlan, model }, input as Record<string, unknown>);
+		if (String(request.headers['try-sync']).toLowerCase() === 'true') {
+			const prediction = this.predictions.get(id)!;
+			const finishesInMs = prediction.createdAt + prediction.plan.startingMs + prediction.plan.processingMs - Date.now();
+			const syncWaitMs = this.options.syncWaitMs ?? 60_000;
+			await delay(Math.max(0, Math.min(finishesInMs, syncWaitMs)));
+			const status = this.statusOf(prediction);
+			if (status.status === 'succeeded') {
+				this.sendJson(response, 201, { status: 'succeeded', generation_url: status.generation_url });
+				return;
+			}
+		}
+		this.sendJson(response, 201, { id, model, input, get_url: getUrl });
+	}
+
+	private statusOf(prediction: SimulatedPrediction): Record<string, string> {
+		const elapsed = Date.now() - prediction.createdAt;
+		const { startingMs, processingMs, outcome } = prediction.plan;
+		if (elapsed < startingMs) return { status: 'starting', message: 'Prediction is starting' };
+		if (elapsed < startingMs + processingMs) return { status: 'processing', message: 'Generation in progress' };
+		if (outcome === 'failed') {
+			return { status: 'failed', message: 'Prediction failed', error: prediction.plan.error ?? 'Generation failed' };
+		}
+		if (outcome === 'canceled') return { status: 'canceled', message: 'Prediction was canceled' };
+
+		const content = this.contents.get(prediction.deliveryPath);
+		if (content && content.expiresAt === undefined) {
+			content.expiresAt = Date.now() + (this.options.contentTtlSeconds ?? 24 * 3600) * 1000;
+		}
+		const relative = `/v1/predictions/delivery/${prediction.deliveryPath}`;
+		const style = prediction.plan.generationUrl ?? 'absolute';
+		const generationUrl =
+			style === 'relative' ? relative : style === 'absolute' ? `${this.baseUrl}${relative}` : style.url;
+		return { status: 'succeeded', generation_url: generationUrl };
+	}
+
+	private predictionStatus(response: ServerResponse, id: string): void {
+		const prediction = this.predictions.get(id);
+		if (!prediction) {
+			throw new ApiFailure(404, 'NOT_FOUND', 'The requested resource was not found', 'Prediction ID does not exist or has expired');
+		}
+		const headers: Record<string, string> = {};
+		if (this.options.pollIntervalHeaderSeconds !== undefined) {
+			headers['X-Poll-Interval'] = String(this.options.pollIntervalHeaderSeconds);
+		}
+		this.sendJson(response, 200, this.statusOf(prediction), headers);
+	}
+
+	private deliver(response: ServerResponse, path: string, fault: Fault | undefined): void {
+		const content = this.contents.get(path);
+		if (!content) {
+			throw new ApiFailure(404, 'NOT_FOUND', 'The requested resource was not found', 'No content at this path');
+		}
+		if (content.expiresAt !== undefined && content.expiresAt < Date.now()) {
+			throw new ApiFailure(410, 'CONTENT_EXPIRED', 'Content expired or no longer available', 'Generated content is kept for 24 hours');
+		}
+		response.writeHead(200, {
+			'Content-Type': content.contentType,
+			'Content-Length': String(content.size),
+			'Content-Disposition': `attachment; filename="${content.fileName}"`,
+			'Cache-Control': 'public, max-age=3600',
+		});
+		const stopAfter = fault?.kind === 'truncate' ? Math.min(fault.afterBytes, content.size) : content.size;
+		void this.writeContent(response, content, stopAfter);
+	}
+
+	/** Writes the body with backpressure, so GiB-sized content costs no memory here. */
+	private async writeContent(response: ServerResponse, content: Content, stopAfter: number): Promise<void> {
+		const source = content.bytes ?? patternBlock(content.seed);
+		let written = 0;
+		while (written < stopAfter && !response.destroyed) {
+			const slice = source.subarray(0, Math.min(source.length, stopAfter - written));
+			written += slice.length;
+			if (!response.write(slice)) {
+				await new Promise<void>((resolve) => {
+					response.once('drain', resolve);
+					response.once('close', resolve);
+				});
+			}
+			if (content.bytes && written >= content.bytes.length) break;
+		}
+		if (stopAfter < content.size) response.destroy();
+		else response.end();
+	}
+}
