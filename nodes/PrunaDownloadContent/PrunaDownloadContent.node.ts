@@ -54,7 +54,8 @@ export class PrunaDownloadContent implements INodeType {
 						name: 'fileName',
 						type: 'string',
 						default: '',
-						description: 'The name to give the file. Default: the last segment of the URL, such as output_42_0.jpeg.',
+						description:
+							'The name to give the file. Default: the last segment of the URL, such as output_42_0.jpeg.',
 					},
 				],
 			},

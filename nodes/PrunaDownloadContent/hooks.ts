@@ -1,4 +1,5 @@
 import type {
+	IBinaryData,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
@@ -23,11 +24,15 @@ const contentRequest: Partial<IHttpRequestOptions> = {
 async function getContentUrl(context: IExecuteSingleFunctions): Promise<string> {
 	const parsed = resolveContentUrl(context.getNodeParameter('url', ''), await getBaseUrl(context));
 	if ('value' in parsed) return parsed.value;
-	throw new NodeOperationError(context.getNode(), `${parsed.problem} (item ${context.getItemIndex()})`, {
-		itemIndex: context.getItemIndex(),
-		description:
-			'Give the "generation_url" of Pruna Get Prediction Status, for example {{ $json.generation_url }}.',
-	});
+	throw new NodeOperationError(
+		context.getNode(),
+		`${parsed.problem} (item ${context.getItemIndex()})`,
+		{
+			itemIndex: context.getItemIndex(),
+			description:
+				'Give the "generation_url" of Pruna Get Prediction Status, for example {{ $json.generation_url }}.',
+		},
+	);
 }
 
 /** Points the request at the content: absolute URLs as they are, paths on the base URL. */
@@ -63,9 +68,13 @@ async function followRedirects(
 		await readErrorBody(response.body);
 		if (!location) break;
 		if (hop === maxRedirects) {
-			throw new NodeOperationError(context.getNode(), `Download of ${url}: more than ${maxRedirects} redirects`, {
-				itemIndex: context.getItemIndex(),
-			});
+			throw new NodeOperationError(
+				context.getNode(),
+				`Download of ${url}: more than ${maxRedirects} redirects`,
+				{
+					itemIndex: context.getItemIndex(),
+				},
+			);
 		}
 		url = new URL(location, url).toString();
 		response = await prunaRequest(context, { ...contentRequest, url });
@@ -91,18 +100,22 @@ export async function downloadAsBinary(
 		headerValue(response, 'content-type')?.split(';')[0].trim() ||
 		mimeTypeFromFileName(fileName) ||
 		'application/octet-stream';
-	const expectedBytes = Number(headerValue(response, 'content-length') ?? Number.NaN);
+	const expectedBytes = headerValue(response, 'content-length');
 
 	const body = response.body as Parameters<typeof this.helpers.prepareBinaryData>[0];
-	const binary = await this.helpers.prepareBinaryData(body, fileName, mimeType);
-	const receivedBytes = binary.bytes ?? Number.NaN;
-	if (Number.isFinite(expectedBytes) && receivedBytes !== expectedBytes) {
+	let binary: IBinaryData;
+	try {
+		binary = await this.helpers.prepareBinaryData(body, fileName, mimeType);
+	} catch (error) {
+		// A plain object, not the error: NodeApiError would swap our message for a generic one by its code.
 		throw new NodeApiError(
 			this.getNode(),
-			{ expectedBytes, receivedBytes },
+			{ reason: (error as Error).message },
 			{
-				message: `Download of ${requestedUrl} ended early: ${receivedBytes} of ${expectedBytes} bytes arrived`,
-				description: 'The connection closed before the whole file arrived. Run the node again.',
+				message:
+					`Download of ${requestedUrl} was cut off: the connection closed before the whole file arrived` +
+					` (${(error as Error).message})${expectedBytes ? ` (${expectedBytes} bytes expected)` : ''}`,
+				description: 'The partial file was not output. Run the node again.',
 				itemIndex: this.getItemIndex(),
 			},
 		);
@@ -111,7 +124,7 @@ export async function downloadAsBinary(
 	const binaryPropertyName = String(this.getNodeParameter('binaryPropertyName', 'data')).trim();
 	return [
 		outputItem(this, {
-			json: { url: requestedUrl, fileName, mimeType, fileSize: receivedBytes },
+			json: { url: requestedUrl, fileName, mimeType, fileSize: binary.bytes },
 			binary: { [binaryPropertyName]: binary },
 		}),
 	];

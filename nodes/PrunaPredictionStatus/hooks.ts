@@ -19,11 +19,15 @@ import { parsePredictionId, statusUrl } from '../shared/urls';
 function getPredictionId(context: IExecuteSingleFunctions): string {
 	const parsed = parsePredictionId(context.getNodeParameter('predictionId', ''));
 	if ('value' in parsed) return parsed.value;
-	throw new NodeOperationError(context.getNode(), `${parsed.problem} (item ${context.getItemIndex()})`, {
-		itemIndex: context.getItemIndex(),
-		description:
-			'Give the "id" of a Pruna Create Prediction answer, or its "get_url", for example {{ $json.id }}.',
-	});
+	throw new NodeOperationError(
+		context.getNode(),
+		`${parsed.problem} (item ${context.getItemIndex()})`,
+		{
+			itemIndex: context.getItemIndex(),
+			description:
+				'Give the "id" of a Pruna Create Prediction answer, or its "get_url", for example {{ $json.id }}.',
+		},
+	);
 }
 
 /** Asks the base URL for the prediction's status, whether the user gave an id or a status URL. */

@@ -29,7 +29,7 @@ export class PrunaUploadFile implements INodeType {
 				required: true,
 				hint: 'The name of the binary property that holds the file',
 				description:
-					'The file is streamed to Pruna (up to 100 MB). The output has Pruna\'s answer and its URL, for the next node\'s image, video or audio fields.',
+					"The file is streamed to Pruna (up to 100 MB). The output has Pruna's answer and its URL, for the next node's image, video or audio fields.",
 				routing: {
 					request: { method: 'POST', url: '/v1/files' },
 					send: { preSend: [streamUploadBody] },
@@ -48,7 +48,8 @@ export class PrunaUploadFile implements INodeType {
 						name: 'fileName',
 						type: 'string',
 						default: '',
-						description: 'The name Pruna stores the file under. Default: the binary data\'s own name.',
+						description:
+							"The name Pruna stores the file under. Default: the binary data's own name.",
 					},
 					{
 						displayName: 'MIME Type',
@@ -56,7 +57,7 @@ export class PrunaUploadFile implements INodeType {
 						type: 'string',
 						default: '',
 						placeholder: 'image/png',
-						description: 'The type sent for the file. Default: the binary data\'s own type.',
+						description: "The type sent for the file. Default: the binary data's own type.",
 					},
 				],
 			},

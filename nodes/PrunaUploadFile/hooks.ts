@@ -9,10 +9,10 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import {
 	getInputBinary,
+	inputBinaryContent,
 	maxUploadBytes,
 	mimeTypeFromFileName,
 	multipartFileBody,
-	openInputBinary,
 } from '../shared/binary';
 import { assertSuccess, outputItem } from '../shared/transport';
 
@@ -35,16 +35,18 @@ export async function streamUploadBody(
 	const options = this.getNodeParameter('options', {}) as UploadOptions;
 	const binary = getInputBinary(this, propertyName);
 
-	const content = await openInputBinary(this, propertyName, binary);
+	const content = await inputBinaryContent(this, propertyName, binary);
 	if (content.size > maxUploadBytes) {
 		const sizeMb = (content.size / 1024 / 1024).toFixed(1);
 		throw new NodeOperationError(
 			this.getNode(),
 			`The file in '${propertyName.trim()}' on item ${this.getItemIndex()} is ${sizeMb} MB; Pruna accepts up to 100 MB`,
-			{ itemIndex: this.getItemIndex(), description: 'Compress or shorten the file before uploading it.' },
+			{
+				itemIndex: this.getItemIndex(),
+				description: 'Compress or shorten the file before uploading it.',
+			},
 		);
 	}
-
 	const fileName = options.fileName?.trim() || binary.fileName || 'file';
 	const mimeType =
 		options.mimeType?.trim() ||

@@ -25,7 +25,10 @@ export function mimeTypeFromFileName(fileName: string | undefined): string | und
 }
 
 /** The item's binary property, or an error that lists the properties the item does have. */
-export function getInputBinary(context: IExecuteSingleFunctions, propertyName: string): IBinaryData {
+export function getInputBinary(
+	context: IExecuteSingleFunctions,
+	propertyName: string,
+): IBinaryData {
 	const itemIndex = context.getItemIndex();
 	const name = propertyName.trim();
 	if (!name) {
@@ -54,27 +57,25 @@ export function getInputBinary(context: IExecuteSingleFunctions, propertyName: s
 
 export interface BinaryContent {
 	size: number;
-	/** Streamed from n8n's binary store when the data is stored by id, else the bytes held in the item. */
-	chunks: AsyncIterable<Uint8Array>;
+	/**
+	 * The bytes: streamed from n8n's binary store when the data is stored by id, else the bytes held
+	 * in the item. Opened only when the HTTP client starts reading, so a refused file is never opened.
+	 */
+	open(): Promise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>>;
 }
 
-export async function openInputBinary(
+export async function inputBinaryContent(
 	context: IExecuteSingleFunctions,
 	propertyName: string,
 	binary: IBinaryData,
 ): Promise<BinaryContent> {
-	if (binary.id) {
-		const { fileSize } = await context.helpers.getBinaryMetadata(binary.id);
-		const stream = await context.helpers.getBinaryStream(binary.id);
-		return { size: fileSize, chunks: stream };
+	const id = binary.id;
+	if (id) {
+		const { fileSize } = await context.helpers.getBinaryMetadata(id);
+		return { size: fileSize, open: async () => await context.helpers.getBinaryStream(id) };
 	}
 	const buffer = await context.helpers.getBinaryDataBuffer(propertyName.trim());
-	return {
-		size: buffer.length,
-		chunks: (async function* () {
-			yield buffer;
-		})(),
-	};
+	return { size: buffer.length, open: async () => [buffer] };
 }
 
 function quoteHeaderValue(value: string): string {
@@ -120,7 +121,7 @@ export function multipartFileBody(
 			[Symbol.toStringTag]: 'Blob',
 			async *[Symbol.asyncIterator]() {
 				yield head;
-				yield* content.chunks;
+				yield* await content.open();
 				yield tail;
 			},
 		},

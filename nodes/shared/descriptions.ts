@@ -17,6 +17,7 @@ export const waitOptionFields: INodeProperties[] = [
 		type: 'number',
 		typeOptions: { minValue: 1 },
 		default: 600,
-		description: 'After this long the item fails with the last status, so a stuck prediction cannot hang the workflow',
+		description:
+			'After this long the item fails with the last status, so a stuck prediction cannot hang the workflow',
 	},
 ];

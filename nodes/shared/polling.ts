@@ -40,7 +40,8 @@ const maxServerPollIntervalSeconds = 60;
 function readPollIntervalHeader(headers: IDataObject | undefined): number | undefined {
 	const raw = headers?.['x-poll-interval'];
 	const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
-	if (raw === undefined || raw === '' || !Number.isFinite(seconds) || seconds <= 0) return undefined;
+	if (raw === undefined || raw === '' || !Number.isFinite(seconds) || seconds <= 0)
+		return undefined;
 	return Math.min(Math.max(seconds, minServerPollIntervalSeconds), maxServerPollIntervalSeconds);
 }
 
@@ -87,6 +88,26 @@ export function isFinished(prediction: PredictionStatus): boolean {
 	return finishedStatuses.includes(prediction.status);
 }
 
+/** Sleeps, or ends at once with a "canceled" error when the user stops the execution. */
+async function pause(
+	context: IExecuteSingleFunctions,
+	ms: number,
+	predictionId: string,
+): Promise<void> {
+	const signal = context.getExecutionCancelSignal();
+	try {
+		await sleep(ms, signal);
+	} catch (error) {
+		throw new NodeOperationError(
+			context.getNode(),
+			signal?.aborted
+				? `Execution canceled while waiting for prediction ${predictionId}`
+				: (error as Error),
+			{ itemIndex: context.getItemIndex() },
+		);
+	}
+}
+
 /**
  * Polls until the prediction is succeeded, failed or canceled, or `maxWaitSeconds` have passed.
  * Waits with n8n's `sleep`, so cancelling the execution stops the wait at once.
@@ -115,9 +136,8 @@ export async function waitForPrediction(
 				},
 			);
 		}
-		const intervalMs =
-			(reading.serverPollIntervalSeconds ?? limits.pollIntervalSeconds) * 1000;
-		await sleep(Math.min(intervalMs, remainingMs), context.getExecutionCancelSignal());
+		const intervalMs = (reading.serverPollIntervalSeconds ?? limits.pollIntervalSeconds) * 1000;
+		await pause(context, Math.min(intervalMs, remainingMs), predictionId);
 		reading = await fetchPredictionStatus(context, predictionId, baseUrl);
 	}
 	return reading.prediction;

@@ -72,7 +72,9 @@ export function parsePredictionId(value: unknown): Parsed<string> {
 		id = path.slice(at + statusPathPrefix.length).replace(/\/+$/, '');
 	}
 	if (!predictionIdPattern.test(id)) {
-		return { problem: `"${text}" is not a valid prediction ID (letters, digits, "-" and "_" only)` };
+		return {
+			problem: `"${text}" is not a valid prediction ID (letters, digits, "-" and "_" only)`,
+		};
 	}
 	return { value: id };
 }

@@ -7,7 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { ICredentialType, INodeType, INodeTypes, IVersionedNodeType } from 'n8n-workflow';
+import type {
+	ICredentialType,
+	IExecuteFunctions,
+	INodeType,
+	INodeTypes,
+	IVersionedNodeType,
+} from 'n8n-workflow';
 
 import { CredentialsHelper } from './credentials-helper';
 import { Container, core, packageRoot, workflow as n8nWorkflow } from './n8n';
@@ -22,6 +28,25 @@ export interface Engine {
 	binaryData: InstanceType<typeof core.BinaryDataService>;
 }
 
+/**
+ * As n8n's own NodeTypes does (packages/cli/src/node-types.ts): a declarative node gets an `execute`
+ * that runs RoutingNode with the execution's context, so it runs as in the product (with the
+ * execution's cancel signal), not through n8n-core's test-only path.
+ */
+function withRoutingExecute(nodeType: INodeType): INodeType {
+	const isDeclarative = nodeType.description.requestDefaults !== undefined;
+	if (isDeclarative && !nodeType.execute && !nodeType.poll && !nodeType.trigger) {
+		nodeType.execute = async function (this: IExecuteFunctions) {
+			const routingNode = new core.RoutingNode(
+				this as InstanceType<typeof core.ExecuteContext>,
+				nodeType,
+			);
+			return (await routingNode.runNode()) ?? [];
+		};
+	}
+	return nodeType;
+}
+
 let enginePromise: Promise<Engine> | undefined;
 
 async function startEngine(): Promise<Engine> {
@@ -29,7 +54,8 @@ async function startEngine(): Promise<Engine> {
 	process.env.N8N_USER_FOLDER = userFolder;
 	process.env.N8N_ENCRYPTION_KEY ??= 'n8n-nodes-pruna-test-key';
 	process.env.N8N_DEFAULT_BINARY_DATA_MODE = 'filesystem';
-	process.env.N8N_LOG_LEVEL ??= 'error';
+	// n8n logs every node error it reports; the tests assert on the errors themselves.
+	process.env.N8N_LOG_LEVEL ??= 'silent';
 	process.on('exit', () => rmSync(userFolder, { recursive: true, force: true }));
 
 	const binaryData = Container.get(core.BinaryDataService);
@@ -43,14 +69,18 @@ async function startEngine(): Promise<Engine> {
 		nodes[`${loader.packageName}.${name}`] = type;
 	}
 	const credentialTypes: Record<string, ICredentialType> = {};
-	for (const [name, { type }] of Object.entries(loader.credentialTypes)) credentialTypes[name] = type;
+	for (const [name, { type }] of Object.entries(loader.credentialTypes))
+		credentialTypes[name] = type;
 
 	const nodeTypes: INodeTypes = {
 		getByName: (type) => {
 			if (!nodes[type]) throw new Error(`Unknown node type ${type}`);
 			return nodes[type];
 		},
-		getByNameAndVersion: (type, version) => n8nWorkflow.NodeHelpers.getVersionedNodeType(nodeTypes.getByName(type), version),
+		getByNameAndVersion: (type, version) =>
+			withRoutingExecute(
+				n8nWorkflow.NodeHelpers.getVersionedNodeType(nodeTypes.getByName(type), version),
+			),
 		getKnownTypes: () => ({}),
 	};
 

@@ -9,7 +9,10 @@ import { dirname, join } from 'node:path';
 function findPackageRoot(from: string): string {
 	for (let folder = from; folder !== dirname(folder); folder = dirname(folder)) {
 		const manifest = join(folder, 'package.json');
-		if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'n8n-nodes-pruna') {
+		if (
+			existsSync(manifest) &&
+			JSON.parse(readFileSync(manifest, 'utf8')).name === 'n8n-nodes-pruna'
+		) {
 			return folder;
 		}
 	}
@@ -22,6 +25,6 @@ export const packageRoot = findPackageRoot(process.cwd());
 const packageRequire = createRequire(join(packageRoot, 'package.json'));
 const coreRequire = createRequire(packageRequire.resolve('n8n-core'));
 
-export const core = coreRequire('n8n-core') as typeof import('n8n-core');
+export const core = packageRequire('n8n-core') as typeof import('n8n-core');
 export const workflow = packageRequire('n8n-workflow') as typeof import('n8n-workflow');
 export const { Container } = coreRequire('@n8n/di') as typeof import('@n8n/di');

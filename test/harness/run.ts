@@ -49,7 +49,10 @@ export interface RunResult {
 }
 
 export interface RunningWorkflow {
+	/** The run as n8n records it (its `workflowExecuteAfter` hook): at the end, or at once on cancel. */
 	done: Promise<RunResult>;
+	/** Settles when the engine has stopped running nodes, even after a cancel. */
+	settled: Promise<unknown>;
 	cancel(): void;
 }
 
@@ -91,7 +94,10 @@ async function additionalDataFor(
 }
 
 /** Starts a workflow; `cancel()` stops it the way the editor's stop button does. */
-export async function startWorkflow(definition: WorkflowJson, options: RunOptions): Promise<RunningWorkflow> {
+export async function startWorkflow(
+	definition: WorkflowJson,
+	options: RunOptions,
+): Promise<RunningWorkflow> {
 	const engine = await getEngine();
 	const executionId = randomUUID();
 	const workflowData: IWorkflowBase = {
@@ -126,10 +132,16 @@ export async function startWorkflow(definition: WorkflowJson, options: RunOption
 	});
 
 	const additionalData = await additionalDataFor(executionId, workflowData, options.credentials);
+	const recorded = Promise.withResolvers<IRun>();
+	additionalData.hooks!.addHandler('workflowExecuteAfter', (run) => recorded.resolve(run));
 	const execution = new core.WorkflowExecute(additionalData, 'manual', runExecutionData);
 	const running = execution.processRunExecutionData(workflow);
+	const settled = running.then(
+		() => undefined,
+		(error: unknown) => recorded.reject(error),
+	);
 
-	const done = running.then((run): RunResult => {
+	const done = recorded.promise.then((run): RunResult => {
 		const nodes: Record<string, NodeRun> = {};
 		for (const [name, tasks] of Object.entries(run.data.resultData.runData)) {
 			nodes[name] = {
@@ -140,11 +152,16 @@ export async function startWorkflow(definition: WorkflowJson, options: RunOption
 		}
 		return { status: run.status, error: run.data.resultData.error, nodes, run };
 	});
-	return { done, cancel: () => running.cancel() };
+	return { done, settled, cancel: () => running.cancel() };
 }
 
-export async function runWorkflow(definition: WorkflowJson, options: RunOptions): Promise<RunResult> {
-	return await (await startWorkflow(definition, options)).done;
+export async function runWorkflow(
+	definition: WorkflowJson,
+	options: RunOptions,
+): Promise<RunResult> {
+	return await (
+		await startWorkflow(definition, options)
+	).done;
 }
 
 /** A file in n8n's binary store, as a node upstream of ours would have left it. */
@@ -168,9 +185,13 @@ export async function readBinary(binary: IBinaryData): Promise<Buffer> {
 /** SHA-256 of a stored binary, read as a stream (for files too large to hold). */
 export async function hashBinary(binary: IBinaryData): Promise<string> {
 	const engine = await getEngine();
-	if (!binary.id) return createHash('sha256').update(await readBinary(binary)).digest('hex');
+	if (!binary.id)
+		return createHash('sha256')
+			.update(await readBinary(binary))
+			.digest('hex');
 	const hash = createHash('sha256');
-	for await (const chunk of await engine.binaryData.getAsStream(binary.id)) hash.update(chunk as Buffer);
+	for await (const chunk of await engine.binaryData.getAsStream(binary.id))
+		hash.update(chunk as Buffer);
 	return hash.digest('hex');
 }
 
@@ -184,7 +205,8 @@ export async function testCredential(
 ): Promise<INodeCredentialTestResult> {
 	const engine = await getEngine();
 	const testRequest = engine.credentialTypes[type]?.test;
-	if (!testRequest) return { status: 'Error', message: 'No testing function found for this credential.' };
+	if (!testRequest)
+		return { status: 'Error', message: 'No testing function found for this credential.' };
 
 	const nodeType: INodeType = {
 		description: {
@@ -198,7 +220,13 @@ export async function testCredential(
 			outputs: [],
 			credentials: [{ name: type, required: true }],
 			properties: [
-				{ displayName: 'Temp', name: 'temp', type: 'string', default: '', routing: { request: testRequest.request } },
+				{
+					displayName: 'Temp',
+					name: 'temp',
+					type: 'string',
+					default: '',
+					routing: { request: testRequest.request },
+				},
 			],
 		},
 	};
@@ -215,9 +243,18 @@ export async function testCredential(
 		nodes: [node],
 		connections: {},
 		active: false,
-		nodeTypes: { getByName: () => nodeType, getByNameAndVersion: () => nodeType, getKnownTypes: () => ({}) },
+		nodeTypes: {
+			getByName: () => nodeType,
+			getByNameAndVersion: () => nodeType,
+			getKnownTypes: () => ({}),
+		},
 	});
-	const workflowData = { id: 'credential-test', name: 'credential test', nodes: [node], connections: {} } as unknown as IWorkflowBase;
+	const workflowData = {
+		id: 'credential-test',
+		name: 'credential test',
+		nodes: [node],
+		connections: {},
+	} as unknown as IWorkflowBase;
 	const additionalData = await additionalDataFor(randomUUID(), workflowData, { [type]: data });
 	const context = new core.ExecuteContext(
 		workflow,
@@ -231,13 +268,20 @@ export async function testCredential(
 		{ node, data: {}, source: null },
 		[],
 	);
-	const routingNode = new core.RoutingNode(context, nodeType, { id: 'test', name: 'test', type, data });
+	const routingNode = new core.RoutingNode(context, nodeType, {
+		id: 'test',
+		name: 'test',
+		type,
+		data,
+	});
 
 	let response: INodeExecutionData[][] | null | undefined;
 	try {
 		response = await routingNode.runNode();
 	} catch (error) {
-		const cause = (error as { cause?: { response?: { status: number; statusText?: string }; code?: string } }).cause;
+		const cause = (
+			error as { cause?: { response?: { status: number; statusText?: string }; code?: string } }
+		).cause;
 		if (cause?.response) {
 			for (const rule of testRequest.rules ?? []) {
 				if (rule.type === 'responseCode' && rule.properties.value === cause.response.status) {
@@ -247,7 +291,8 @@ export async function testCredential(
 			if (cause.response.status < 199 || cause.response.status > 299) {
 				return {
 					status: 'Error',
-					message: cause.response.statusText || `Received HTTP status code: ${cause.response.status}`,
+					message:
+						cause.response.statusText || `Received HTTP status code: ${cause.response.status}`,
 				};
 			}
 		} else if (cause?.code) {
@@ -258,8 +303,11 @@ export async function testCredential(
 	for (const rule of testRequest.rules ?? []) {
 		if (rule.type === 'responseSuccessBody') {
 			const body = response?.[0]?.[0]?.json ?? {};
-			const value = rule.properties.key.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], body);
-			if (value === rule.properties.value) return { status: 'Error', message: rule.properties.message };
+			const value = rule.properties.key
+				.split('.')
+				.reduce<unknown>((at, key) => (at as Record<string, unknown>)?.[key], body);
+			if (value === rule.properties.value)
+				return { status: 'Error', message: rule.properties.message };
 		}
 	}
 	return { status: 'OK', message: 'Connection successful!' };

@@ -36,7 +36,11 @@ export function makePng(width: number, height: number, seed = 0): Buffer {
 
 /** Width and height of a PNG or JPEG from its first bytes; undefined for anything else. */
 export function imageSize(head: Buffer): { width: number; height: number } | undefined {
-	if (head.length >= 24 && head.readUInt32BE(0) === 0x89504e47 && head.toString('ascii', 12, 16) === 'IHDR') {
+	if (
+		head.length >= 24 &&
+		head.readUInt32BE(0) === 0x89504e47 &&
+		head.toString('ascii', 12, 16) === 'IHDR'
+	) {
 		return { width: head.readUInt32BE(16), height: head.readUInt32BE(20) };
 	}
 	if (head.length >= 4 && head[0] === 0xff && head[1] === 0xd8) {

@@ -9,6 +9,7 @@ import { open, rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,10 +47,17 @@ export interface PredictionPlan {
 }
 
 export type Fault =
-	| { kind: 'status'; status: number; code?: string; message?: string; headers?: Record<string, string> }
+	| {
+			kind: 'status';
+			status: number;
+			code?: string;
+			message?: string;
+			headers?: Record<string, string>;
+	  }
 	| { kind: 'latency'; ms: number }
 	| { kind: 'reset' }
 	| { kind: 'truncate'; afterBytes: number }
+	| { kind: 'redirect'; location: string; status?: 301 | 302 | 307 | 308 }
 	| { kind: 'stall' };
 
 export interface FaultRule {
@@ -132,6 +140,19 @@ function randomId(length: number): string {
 	return Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('');
 }
 
+/** Resolves when a writable can take more, or has closed (then the writer's loop sees it). */
+function drained(stream: Writable): Promise<void> {
+	return new Promise((resolve) => {
+		const done = () => {
+			stream.off('drain', done);
+			stream.off('close', done);
+			resolve();
+		};
+		stream.on('drain', done);
+		stream.on('close', done);
+	});
+}
+
 function delay(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -194,14 +215,19 @@ export class PrunaSimulator {
 
 	async close(): Promise<void> {
 		for (const socket of this.sockets) socket.destroy();
-		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+		await new Promise<void>((resolve) =>
+			this.server ? this.server.close(() => resolve()) : resolve(),
+		);
 		rmSync(this.storageDir, { recursive: true, force: true });
 	}
 
 	// ---- what tests set up and read ----
 
 	/** A prediction as if created through the API, following `plan`'s timetable. */
-	addPrediction(plan: PredictionPlan = {}, input: Record<string, unknown> = {}): { id: string; getUrl: string } {
+	addPrediction(
+		plan: PredictionPlan = {},
+		input: Record<string, unknown> = {},
+	): { id: string; getUrl: string } {
 		const model = plan.model ?? 'p-image';
 		const id = randomId(26);
 		const content: ContentSpec =
@@ -209,7 +235,8 @@ export class PrunaSimulator {
 			(simulatedModels[model]?.output === 'video'
 				? { kind: 'bytes', size: 256 * 1024, contentType: 'video/mp4' }
 				: { kind: 'png' });
-		const extension = content.kind === 'png' ? 'png' : (content.contentType ?? 'video/mp4').split('/')[1];
+		const extension =
+			content.kind === 'png' ? 'png' : (content.contentType ?? 'video/mp4').split('/')[1];
 		const seed = this.contentSeed++;
 		const deliveryPath = `${randomId(4)}/${randomId(40)}/${plan.fileName ?? `output_${seed}_0.${extension}`}`;
 		this.addContent(deliveryPath, content, seed);
@@ -233,7 +260,12 @@ export class PrunaSimulator {
 						const bytes = makePng(spec.width ?? 64, spec.height ?? 48, seed);
 						return { contentType: 'image/png', size: bytes.length, fileName, bytes, seed };
 					})()
-				: { contentType: spec.contentType ?? 'application/octet-stream', size: spec.size, fileName, seed };
+				: {
+						contentType: spec.contentType ?? 'application/octet-stream',
+						size: spec.size,
+						fileName,
+						seed,
+					};
 		this.contents.set(path, content);
 		return `${this.baseUrl}/v1/predictions/delivery/${path}`;
 	}
@@ -294,12 +326,22 @@ export class PrunaSimulator {
 				request.socket.destroy();
 				return;
 			}
+			if (fault?.kind === 'redirect') {
+				await this.drain(request, record);
+				response.writeHead(fault.status ?? 302, {
+					Location: fault.location,
+					'Content-Length': '0',
+				});
+				response.end();
+				return;
+			}
 			if (fault?.kind === 'status') {
 				await this.drain(request, record);
 				throw new ApiFailure(
 					fault.status,
 					fault.code ?? (fault.status === 429 ? 'RATE_LIMIT_EXCEEDED' : 'INTERNAL_ERROR'),
-					fault.message ?? (fault.status === 429 ? 'Too many requests' : 'An unexpected error occurred'),
+					fault.message ??
+						(fault.status === 429 ? 'Too many requests' : 'An unexpected error occurred'),
 				);
 			}
 			if (this.options.requireApiKey !== false && request.headers.apikey !== this.apiKey) {
@@ -341,22 +383,34 @@ export class PrunaSimulator {
 		}
 		if (method === 'GET' && path.startsWith('/v1/predictions/status/')) {
 			this.countRate(response, 'status', 'status');
-			return this.predictionStatus(response, decodeURIComponent(path.slice('/v1/predictions/status/'.length)));
+			return this.predictionStatus(
+				response,
+				decodeURIComponent(path.slice('/v1/predictions/status/'.length)),
+			);
 		}
 		if (method === 'GET' && path.startsWith('/v1/predictions/delivery/')) {
 			this.countRate(response, 'delivery', 'delivery');
-			const deliveryPath = decodeURIComponent(url.pathname.slice('/v1/predictions/delivery/'.length));
+			const deliveryPath = decodeURIComponent(
+				url.pathname.slice('/v1/predictions/delivery/'.length),
+			);
 			return this.deliver(response, deliveryPath, fault);
 		}
 		await this.drain(request, record);
-		throw new ApiFailure(404, 'NOT_FOUND', 'The requested resource was not found', `No route for ${method} ${path}`);
+		throw new ApiFailure(
+			404,
+			'NOT_FOUND',
+			'The requested resource was not found',
+			`No route for ${method} ${path}`,
+		);
 	}
 
 	private takeFault(record: RecordedRequest): Fault | undefined {
 		const index = this.faults.findIndex(
 			(rule) =>
 				(!rule.method || rule.method === record.method) &&
-				(typeof rule.path === 'string' ? record.path.startsWith(rule.path) : rule.path.test(record.path)),
+				(typeof rule.path === 'string'
+					? record.path.startsWith(rule.path)
+					: rule.path.test(record.path)),
 		);
 		if (index === -1) return undefined;
 		const rule = this.faults[index];
@@ -365,8 +419,14 @@ export class PrunaSimulator {
 	}
 
 	private countRate(response: ServerResponse, endpoint: Endpoint, key: string): void {
-		const defaults: Record<Endpoint, number> = { files: 10_000, predictions: 500, status: 30_000, delivery: 10_000 };
-		const limit = this.options.rateLimits?.[endpoint] ?? (key.includes('trainer') ? 5 : defaults[endpoint]);
+		const defaults: Record<Endpoint, number> = {
+			files: 10_000,
+			predictions: 500,
+			status: 30_000,
+			delivery: 10_000,
+		};
+		const limit =
+			this.options.rateLimits?.[endpoint] ?? (key.includes('trainer') ? 5 : defaults[endpoint]);
 		const windowMs = this.options.rateLimitWindowMs ?? 60_000;
 		const now = Date.now();
 		let window = this.rateWindows.get(key);
@@ -389,7 +449,12 @@ export class PrunaSimulator {
 		}
 	}
 
-	private sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+	private sendJson(
+		response: ServerResponse,
+		status: number,
+		body: unknown,
+		headers: Record<string, string> = {},
+	): void {
 		if (response.headersSent) {
 			response.destroy();
 			return;
@@ -405,7 +470,11 @@ export class PrunaSimulator {
 
 	private sendError(response: ServerResponse, failure: ApiFailure): void {
 		this.sendJson(response, failure.status, {
-			error: { code: failure.code, message: failure.message, ...(failure.details ? { details: failure.details } : {}) },
+			error: {
+				code: failure.code,
+				message: failure.message,
+				...(failure.details ? { details: failure.details } : {}),
+			},
 			request_id: `req_${randomId(12)}`,
 		});
 	}
@@ -423,32 +492,58 @@ export class PrunaSimulator {
 		try {
 			return JSON.parse(Buffer.concat(chunks).toString('utf8'));
 		} catch {
-			throw new ApiFailure(400, 'VALIDATION_ERROR', 'Invalid request parameters', 'The body is not valid JSON');
+			throw new ApiFailure(
+				400,
+				'VALIDATION_ERROR',
+				'Invalid request parameters',
+				'The body is not valid JSON',
+			);
 		}
 	}
 
 	// ---- POST /v1/files: streamed to disk, then the `content` part located and hashed ----
 
-	private async uploadFile(request: IncomingMessage, response: ServerResponse, record: RecordedRequest): Promise<void> {
+	private async uploadFile(
+		request: IncomingMessage,
+		response: ServerResponse,
+		record: RecordedRequest,
+	): Promise<void> {
 		const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(request.headers['content-type'] ?? '');
 		if (!boundary) {
 			await this.drain(request, record);
-			throw new ApiFailure(400, 'INVALID_FILE', 'Invalid file or missing content', 'Send the file as multipart/form-data field "content"');
+			throw new ApiFailure(
+				400,
+				'INVALID_FILE',
+				'Invalid file or missing content',
+				'Send the file as multipart/form-data field "content"',
+			);
 		}
 		const rawPath = join(this.storageDir, `upload-${randomId(8)}.raw`);
 		const sink = createWriteStream(rawPath);
 		try {
 			for await (const chunk of request) {
 				record.bodyBytes += (chunk as Buffer).length;
-				if (!sink.write(chunk)) await new Promise((resolve) => sink.once('drain', resolve));
+				if (!sink.write(chunk)) await drained(sink);
 			}
-			await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+			await new Promise<void>((resolve, reject) =>
+				sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
+			);
 			const part = await this.findContentPart(rawPath, boundary[1] ?? boundary[2].trim());
 			if (part.end - part.start > maxUploadBytes) {
-				throw new ApiFailure(413, 'FILE_TOO_LARGE', 'The uploaded file exceeds the maximum size limit', 'Maximum file size is 100MB');
+				throw new ApiFailure(
+					413,
+					'FILE_TOO_LARGE',
+					'The uploaded file exceeds the maximum size limit',
+					'Maximum file size is 100MB',
+				);
 			}
 			if (part.end === part.start) {
-				throw new ApiFailure(400, 'INVALID_FILE', 'Invalid file or missing content', 'The file is empty');
+				throw new ApiFailure(
+					400,
+					'INVALID_FILE',
+					'Invalid file or missing content',
+					'The file is empty',
+				);
 			}
 			const file = await this.storeUpload(rawPath, part);
 			this.files.set(file.id, file);
@@ -482,8 +577,12 @@ export class PrunaSimulator {
 					const fileNameStar = /filename\*=UTF-8''([^;\r\n]+)/i.exec(headers)?.[1];
 					const fileName = fileNameStar
 						? decodeURIComponent(fileNameStar)
-						: (/filename="((?:[^"\\]|\\.)*)"/i.exec(headers)?.[1] ?? 'file').replace(/\\(.)/g, '$1');
-					const contentType = /content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim() ?? 'application/octet-stream';
+						: (/filename="((?:[^"\\]|\\.)*)"/i.exec(headers)?.[1] ?? 'file').replace(
+								/\\(.)/g,
+								'$1',
+							);
+					const contentType =
+						/content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim() ?? 'application/octet-stream';
 					const firstBytes = Buffer.alloc(Math.min(64 * 1024, end - start));
 					await handle.read(firstBytes, 0, firstBytes.length, start);
 					return { start, end, name: fileName, contentType, head: firstBytes };
@@ -493,7 +592,12 @@ export class PrunaSimulator {
 		} finally {
 			await handle.close();
 		}
-		throw new ApiFailure(400, 'INVALID_FILE', 'Invalid file or missing content', 'No multipart field named "content"');
+		throw new ApiFailure(
+			400,
+			'INVALID_FILE',
+			'Invalid file or missing content',
+			'No multipart field named "content"',
+		);
 	}
 
 	/** The offset of `needle` in the file at or after `from`, read in chunks; -1 when absent. */
@@ -523,9 +627,11 @@ export class PrunaSimulator {
 		const sink = createWriteStream(path);
 		for await (const chunk of createReadStream(rawPath, { start: part.start, end: part.end - 1 })) {
 			sha256.update(chunk as Buffer);
-			if (!sink.write(chunk)) await new Promise((resolve) => sink.once('drain', resolve));
+			if (!sink.write(chunk)) await drained(sink);
 		}
-		await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+		await new Promise<void>((resolve, reject) =>
+			sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
+		);
 		return {
 			id,
 			name: part.name,
@@ -557,33 +663,70 @@ export class PrunaSimulator {
 	private serveFile(response: ServerResponse, id: string): void {
 		const file = this.files.get(id);
 		if (!file || file.expiresAt < Date.now()) {
-			throw new ApiFailure(404, 'NOT_FOUND', 'The requested resource was not found', 'File does not exist or has expired');
+			throw new ApiFailure(
+				404,
+				'NOT_FOUND',
+				'The requested resource was not found',
+				'File does not exist or has expired',
+			);
 		}
-		response.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': String(file.size) });
+		response.writeHead(200, {
+			'Content-Type': file.contentType,
+			'Content-Length': String(file.size),
+		});
 		createReadStream(file.path).pipe(response);
 	}
 
 	// ---- predictions ----
 
-	private async createPrediction(request: IncomingMessage, response: ServerResponse, record: RecordedRequest): Promise<void> {
+	private async createPrediction(
+		request: IncomingMessage,
+		response: ServerResponse,
+		record: RecordedRequest,
+	): Promise<void> {
 		const model = String(request.headers.model ?? '').trim();
 		const body = await this.readJson(request, record);
-		if (!model) throw new ApiFailure(400, 'VALIDATION_ERROR', 'Invalid request parameters', "Field 'model' is required");
+		if (!model)
+			throw new ApiFailure(
+				400,
+				'VALIDATION_ERROR',
+				'Invalid request parameters',
+				"Field 'model' is required",
+			);
 		const schema = simulatedModels[model];
-		if (!schema) throw new ApiFailure(400, 'VALIDATION_ERROR', 'Invalid request parameters', `Unknown model '${model}'`);
+		if (!schema)
+			throw new ApiFailure(
+				400,
+				'VALIDATION_ERROR',
+				'Invalid request parameters',
+				`Unknown model '${model}'`,
+			);
 		this.countRate(response, 'predictions', `predictions:${model}`);
 
 		const input = (body as { input?: unknown })?.input;
 		if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-			throw new ApiFailure(400, 'VALIDATION_ERROR', 'Invalid request parameters', "Field 'input' is required");
+			throw new ApiFailure(
+				400,
+				'VALIDATION_ERROR',
+				'Invalid request parameters',
+				"Field 'input' is required",
+			);
 		}
 		const invalidFields = [
 			...schema.required
 				.filter((field) => (input as Record<string, unknown>)[field] === undefined)
-				.map((field) => ({ type: 'missing', field: `input.${field}`, description: 'Field required' })),
+				.map((field) => ({
+					type: 'missing',
+					field: `input.${field}`,
+					description: 'Field required',
+				})),
 			...Object.keys(input)
 				.filter((field) => !schema.fields.includes(field))
-				.map((field) => ({ type: 'extra_forbidden', field: `input.${field}`, description: 'Extra inputs are not permitted' })),
+				.map((field) => ({
+					type: 'extra_forbidden',
+					field: `input.${field}`,
+					description: 'Extra inputs are not permitted',
+				})),
 		];
 		if (invalidFields.length) {
 			this.sendJson(response, 422, {
@@ -595,15 +738,25 @@ export class PrunaSimulator {
 			return;
 		}
 
-		const { id, getUrl } = this.addPrediction({ ...this.options.defaultPlan, model }, input as Record<string, unknown>);
+		const { id, getUrl } = this.addPrediction(
+			{ ...this.options.defaultPlan, model },
+			input as Record<string, unknown>,
+		);
 		if (String(request.headers['try-sync']).toLowerCase() === 'true') {
 			const prediction = this.predictions.get(id)!;
-			const finishesInMs = prediction.createdAt + prediction.plan.startingMs + prediction.plan.processingMs - Date.now();
+			const finishesInMs =
+				prediction.createdAt +
+				prediction.plan.startingMs +
+				prediction.plan.processingMs -
+				Date.now();
 			const syncWaitMs = this.options.syncWaitMs ?? 60_000;
 			await delay(Math.max(0, Math.min(finishesInMs, syncWaitMs)));
 			const status = this.statusOf(prediction);
 			if (status.status === 'succeeded') {
-				this.sendJson(response, 201, { status: 'succeeded', generation_url: status.generation_url });
+				this.sendJson(response, 201, {
+					status: 'succeeded',
+					generation_url: status.generation_url,
+				});
 				return;
 			}
 		}
@@ -614,9 +767,14 @@ export class PrunaSimulator {
 		const elapsed = Date.now() - prediction.createdAt;
 		const { startingMs, processingMs, outcome } = prediction.plan;
 		if (elapsed < startingMs) return { status: 'starting', message: 'Prediction is starting' };
-		if (elapsed < startingMs + processingMs) return { status: 'processing', message: 'Generation in progress' };
+		if (elapsed < startingMs + processingMs)
+			return { status: 'processing', message: 'Generation in progress' };
 		if (outcome === 'failed') {
-			return { status: 'failed', message: 'Prediction failed', error: prediction.plan.error ?? 'Generation failed' };
+			return {
+				status: 'failed',
+				message: 'Prediction failed',
+				error: prediction.plan.error ?? 'Generation failed',
+			};
 		}
 		if (outcome === 'canceled') return { status: 'canceled', message: 'Prediction was canceled' };
 
@@ -627,14 +785,23 @@ export class PrunaSimulator {
 		const relative = `/v1/predictions/delivery/${prediction.deliveryPath}`;
 		const style = prediction.plan.generationUrl ?? 'absolute';
 		const generationUrl =
-			style === 'relative' ? relative : style === 'absolute' ? `${this.baseUrl}${relative}` : style.url;
+			style === 'relative'
+				? relative
+				: style === 'absolute'
+					? `${this.baseUrl}${relative}`
+					: style.url;
 		return { status: 'succeeded', generation_url: generationUrl };
 	}
 
 	private predictionStatus(response: ServerResponse, id: string): void {
 		const prediction = this.predictions.get(id);
 		if (!prediction) {
-			throw new ApiFailure(404, 'NOT_FOUND', 'The requested resource was not found', 'Prediction ID does not exist or has expired');
+			throw new ApiFailure(
+				404,
+				'NOT_FOUND',
+				'The requested resource was not found',
+				'Prediction ID does not exist or has expired',
+			);
 		}
 		const headers: Record<string, string> = {};
 		if (this.options.pollIntervalHeaderSeconds !== undefined) {
@@ -646,10 +813,20 @@ export class PrunaSimulator {
 	private deliver(response: ServerResponse, path: string, fault: Fault | undefined): void {
 		const content = this.contents.get(path);
 		if (!content) {
-			throw new ApiFailure(404, 'NOT_FOUND', 'The requested resource was not found', 'No content at this path');
+			throw new ApiFailure(
+				404,
+				'NOT_FOUND',
+				'The requested resource was not found',
+				'No content at this path',
+			);
 		}
 		if (content.expiresAt !== undefined && content.expiresAt < Date.now()) {
-			throw new ApiFailure(410, 'CONTENT_EXPIRED', 'Content expired or no longer available', 'Generated content is kept for 24 hours');
+			throw new ApiFailure(
+				410,
+				'CONTENT_EXPIRED',
+				'Content expired or no longer available',
+				'Generated content is kept for 24 hours',
+			);
 		}
 		response.writeHead(200, {
 			'Content-Type': content.contentType,
@@ -657,23 +834,23 @@ export class PrunaSimulator {
 			'Content-Disposition': `attachment; filename="${content.fileName}"`,
 			'Cache-Control': 'public, max-age=3600',
 		});
-		const stopAfter = fault?.kind === 'truncate' ? Math.min(fault.afterBytes, content.size) : content.size;
+		const stopAfter =
+			fault?.kind === 'truncate' ? Math.min(fault.afterBytes, content.size) : content.size;
 		void this.writeContent(response, content, stopAfter);
 	}
 
 	/** Writes the body with backpressure, so GiB-sized content costs no memory here. */
-	private async writeContent(response: ServerResponse, content: Content, stopAfter: number): Promise<void> {
+	private async writeContent(
+		response: ServerResponse,
+		content: Content,
+		stopAfter: number,
+	): Promise<void> {
 		const source = content.bytes ?? patternBlock(content.seed);
 		let written = 0;
 		while (written < stopAfter && !response.destroyed) {
 			const slice = source.subarray(0, Math.min(source.length, stopAfter - written));
 			written += slice.length;
-			if (!response.write(slice)) {
-				await new Promise<void>((resolve) => {
-					response.once('drain', resolve);
-					response.once('close', resolve);
-				});
-			}
+			if (!response.write(slice)) await drained(response);
 			if (content.bytes && written >= content.bytes.length) break;
 		}
 		if (stopAfter < content.size) response.destroy();

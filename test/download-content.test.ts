@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+
+import {
+	chain,
+	credentialsFor,
+	expectNodeRaisedError,
+	nodeType,
+	problemMessage,
+	prunaNode,
+} from './fixtures';
+import { hashBinary, readBinary, runWorkflow } from './harness/run';
+import { PrunaSimulator } from './simulator/server.ts';
+
+let simulator: PrunaSimulator;
+/** Another origin, like a CDN: it serves content without a key and records what it was sent. */
+let cdn: PrunaSimulator;
+
+beforeAll(async () => {
+	simulator = await PrunaSimulator.start();
+	cdn = await PrunaSimulator.start({ requireApiKey: false });
+});
+afterAll(async () => {
+	await simulator.close();
+	await cdn.close();
+});
+beforeEach(() => {
+	simulator.requests.length = 0;
+	cdn.requests.length = 0;
+	simulator.clearFaults();
+});
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+function downloadNode(parameters: Record<string, unknown>, extra = {}) {
+	return prunaNode(
+		'Download',
+		nodeType.download,
+		{ binaryPropertyName: 'data', ...parameters } as never,
+		extra,
+	);
+}
+
+async function download(url: string, parameters: Record<string, unknown> = {}) {
+	return await runWorkflow(chain(downloadNode({ url, ...parameters })), {
+		credentials: credentialsFor(simulator),
+	});
+}
+
+describe('Pruna Download Content', () => {
+	test('downloads a generated PNG byte for byte, named after the URL and typed by Content-Type', async () => {
+		const path = 'xezq/52UGYRrRfqViaKmvYsEnENTh0qLDAWHptQ8jOnEHu7XC6AtKA/output_42_0.png';
+		const url = simulator.addContent(path, { kind: 'png', width: 128, height: 96 });
+
+		const result = await download(url);
+
+		expect(result.status).toBe('success');
+		const [item] = result.nodes.Download.items;
+		const expected = simulator.contentBytes(path);
+		expect(item.json).toEqual({
+			url,
+			fileName: 'output_42_0.png',
+			mimeType: 'image/png',
+			fileSize: expected.length,
+		});
+		expect(item.binary?.data).toMatchObject({
+			fileName: 'output_42_0.png',
+			mimeType: 'image/png',
+			fileExtension: 'png',
+		});
+		// Stored by id in n8n's filesystem binary store, not held in the item.
+		expect(item.binary?.data.id).toMatch(/^filesystem/);
+		expect(sha256(await readBinary(item.binary!.data))).toBe(sha256(expected));
+		expect(simulator.requests[0].headers.apikey).toBe(simulator.apiKey);
+	});
+
+	test.each([
+		[
+			'a relative /v1/predictions/delivery/ URL',
+			(path: string) => `/v1/predictions/delivery/${path}`,
+		],
+		['a bare delivery path', (path: string) => path],
+	])('resolves %s against the base URL', async (_label, toInput) => {
+		const path = 'abcd/efgh/output_7_0.png';
+		const url = simulator.addContent(path, { kind: 'png' });
+
+		const result = await download(toInput(path));
+
+		expect(result.nodes.Download.items[0].json).toMatchObject({ url, fileName: 'output_7_0.png' });
+		expect(simulator.requests[0].path).toBe(`/v1/predictions/delivery/${path}`);
+	});
+
+	test('streams a 24 MiB video intact, with its size and MIME type', async () => {
+		const path = 'vid0/run/output_1_0.mp4';
+		const url = simulator.addContent(path, {
+			kind: 'bytes',
+			size: 24 * 1024 * 1024,
+			contentType: 'video/mp4',
+		});
+
+		const result = await download(url);
+
+		const [item] = result.nodes.Download.items;
+		expect(item.json).toMatchObject({
+			fileName: 'output_1_0.mp4',
+			mimeType: 'video/mp4',
+			fileSize: 24 * 1024 * 1024,
+		});
+		expect(await hashBinary(item.binary!.data)).toBe(sha256(simulator.contentBytes(path)));
+	});
+
+	test('fetches a URL on another host without the API key', async () => {
+		const url = cdn.addContent('cdn/output_3_0.png', { kind: 'png' });
+
+		const result = await download(url);
+
+		expect(result.status).toBe('success');
+		expect(result.nodes.Download.items[0].json).toMatchObject({
+			fileName: 'output_3_0.png',
+			mimeType: 'image/png',
+		});
+		expect(cdn.requests).toHaveLength(1);
+		expect(cdn.requests[0].headers.apikey).toBeUndefined();
+		expect(JSON.stringify(cdn.requests[0].headers)).not.toContain(simulator.apiKey);
+	});
+
+	test('follows a redirect to another host, and the key does not follow it', async () => {
+		const cdnUrl = cdn.addContent('cdn/output_9_0.png', { kind: 'png' });
+		simulator.injectFault({
+			path: '/v1/predictions/delivery/moved/',
+			times: 1,
+			fault: { kind: 'redirect', location: cdnUrl },
+		});
+
+		const result = await download('moved/output_9_0.png');
+
+		expect(result.nodes.Download.items[0].json).toMatchObject({
+			fileName: 'output_9_0.png',
+			mimeType: 'image/png',
+		});
+		expect(simulator.requests[0].headers.apikey).toBe(simulator.apiKey);
+		expect(cdn.requests).toHaveLength(1);
+		expect(cdn.requests[0].headers.apikey).toBeUndefined();
+	});
+
+	test('the File Name option names the file; the MIME type still comes from the server', async () => {
+		const url = simulator.addContent('a/b/output_0_0.png', { kind: 'png' });
+
+		const result = await download(url, { options: { fileName: 'lion at sunset.png' } });
+
+		expect(result.nodes.Download.items[0].binary?.data).toMatchObject({
+			fileName: 'lion at sunset.png',
+			mimeType: 'image/png',
+		});
+	});
+
+	test('puts the file in the binary field the user names', async () => {
+		const url = simulator.addContent('a/b/output_5_0.png', { kind: 'png' });
+
+		const result = await download(url, { binaryPropertyName: 'image' });
+
+		expect(Object.keys(result.nodes.Download.items[0].binary ?? {})).toEqual(['image']);
+	});
+
+	test('expired content (410) says it expired, 24 hours after generation', async () => {
+		const path = 'old/output_1_0.png';
+		const url = simulator.addContent(path, { kind: 'png' });
+		simulator.expireContent(path);
+
+		const result = await download(url);
+
+		expect(result.error?.message).toBe(
+			`Download of ${url}: The content has expired: Pruna keeps generated files for about 24 hours after generation. (CONTENT_EXPIRED: Content expired or no longer available)`,
+		);
+		expect((result.error as { httpCode?: string }).httpCode).toBe('410');
+	});
+
+	test('an unknown path is a 404 error naming the URL', async () => {
+		const result = await download('nope/output.png');
+
+		expect(result.error?.message).toMatch(
+			/^Download of http:\/\/127\.0\.0\.1:\d+\/v1\/predictions\/delivery\/nope\/output\.png: Not found/,
+		);
+	});
+
+	test('a body cut short of its Content-Length fails; it is never stored as a good file', async () => {
+		const path = 'cut/output_1_0.mp4';
+		const url = simulator.addContent(path, {
+			kind: 'bytes',
+			size: 2 * 1024 * 1024,
+			contentType: 'video/mp4',
+		});
+		simulator.injectFault({
+			path: `/v1/predictions/delivery/${path}`,
+			times: 1,
+			fault: { kind: 'truncate', afterBytes: 300_000 },
+		});
+
+		const result = await download(url);
+
+		expect(result.status).toBe('error');
+		expect(result.nodes.Download.items).toHaveLength(0);
+		expect(result.error?.message).toBe(
+			`Download of ${url} was cut off: the connection closed before the whole file arrived (aborted) (2097152 bytes expected)`,
+		);
+	});
+
+	test.each([
+		['file:///etc/passwd', 'is not an http(s) URL'],
+		['javascript:alert(1)', 'is not an http(s) URL'],
+		['//evil.example/x.png', 'has no scheme'],
+		['../../v1/files/abc', 'contains "." or ".." path segments'],
+		['a/%2e%2e/b.png', 'contains "." or ".." path segments'],
+	])('refuses %j before any request', async (url, problem) => {
+		const result = await download(url);
+
+		expectNodeRaisedError(result.error, problemMessage(problem));
+		expect(simulator.requests).toHaveLength(0);
+	});
+});

@@ -1,0 +1,75 @@
+import type { IConnections, INode, INodeParameters } from 'n8n-workflow';
+
+import type { WorkflowJson } from './harness/run';
+import type { PrunaSimulator } from './simulator/server.ts';
+
+export const nodeType = {
+	upload: 'n8n-nodes-pruna.prunaUploadFile',
+	status: 'n8n-nodes-pruna.prunaPredictionStatus',
+	download: 'n8n-nodes-pruna.prunaDownloadContent',
+} as const;
+
+/** One of our nodes, with the Pruna credential attached. */
+export function prunaNode(
+	name: string,
+	type: (typeof nodeType)[keyof typeof nodeType],
+	parameters: INodeParameters,
+	extra: Partial<INode> = {},
+): INode {
+	return {
+		id: name,
+		name,
+		type,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters,
+		credentials: { prunaApi: { id: 'pruna', name: 'Pruna' } },
+		...extra,
+	};
+}
+
+/** A workflow whose nodes run one after the other, the first receiving the run's input items. */
+export function chain(...nodes: INode[]): WorkflowJson {
+	const connections: IConnections = {};
+	for (let index = 0; index + 1 < nodes.length; index++) {
+		connections[nodes[index].name] = {
+			main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]],
+		};
+	}
+	return { nodes, connections };
+}
+
+export function credentialsFor(simulator: PrunaSimulator, apiKey = simulator.apiKey) {
+	return { prunaApi: { apiKey, baseUrl: simulator.baseUrl } };
+}
+
+/** Fast polling for tests; the simulator's timetables are in tens of milliseconds. */
+export const fastPolling = { pollIntervalSeconds: 0.1, maxWaitSeconds: 20 };
+
+/**
+ * n8n's RoutingNode re-wraps every error a declarative node's hook throws in a NodeApiError
+ * (routing-node.ts, runNode) and keeps its message, description and item index; `httpCode` "none"
+ * marks one that no HTTP answer caused: our NodeOperationErrors for bad input and failed predictions.
+ */
+export function expectNodeRaisedError(
+	error: unknown,
+	message: string | RegExp,
+	itemIndex = 0,
+): void {
+	const raised = error as {
+		message?: string;
+		httpCode?: string | null;
+		context?: { itemIndex?: number };
+	};
+	expect(raised).toBeDefined();
+	if (typeof message === 'string') expect(raised.message).toBe(message);
+	else expect(raised.message).toMatch(message);
+	expect(raised.httpCode).toBe('none');
+	expect(raised.context?.itemIndex).toBe(itemIndex);
+}
+
+/** An input problem as the nodes word it: the problem, perhaps more, then the item it is on. */
+export function problemMessage(problem: string, itemIndex = 0): RegExp {
+	const escaped = problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	return new RegExp(`${escaped}.* \\(item ${itemIndex}\\)$`);
+}

@@ -1,0 +1,229 @@
+import {
+	chain,
+	credentialsFor,
+	expectNodeRaisedError,
+	fastPolling,
+	nodeType,
+	problemMessage,
+	prunaNode,
+} from './fixtures';
+import { runWorkflow, startWorkflow } from './harness/run';
+import { PrunaSimulator } from './simulator/server.ts';
+
+let simulator: PrunaSimulator;
+
+beforeAll(async () => {
+	simulator = await PrunaSimulator.start();
+});
+afterAll(async () => await simulator.close());
+beforeEach(() => {
+	simulator.requests.length = 0;
+	simulator.clearFaults();
+});
+
+function statusNode(parameters: Record<string, unknown>, extra = {}) {
+	return prunaNode('Status', nodeType.status, parameters as never, extra);
+}
+
+function statusRequests(id: string) {
+	return simulator.requests.filter((request) => request.path === `/v1/predictions/status/${id}`);
+}
+
+async function runStatus(parameters: Record<string, unknown>, extra = {}) {
+	return await runWorkflow(chain(statusNode(parameters, extra)), {
+		credentials: credentialsFor(simulator),
+	});
+}
+
+describe('Pruna Get Prediction Status', () => {
+	test('waits through starting and processing until succeeded', async () => {
+		const { id } = simulator.addPrediction({ startingMs: 150, processingMs: 250 });
+
+		const result = await runStatus({ predictionId: id, options: fastPolling });
+
+		expect(result.status).toBe('success');
+		const [item] = result.nodes.Status.items;
+		expect(item.json).toEqual({
+			id,
+			status: 'succeeded',
+			generation_url: `${simulator.baseUrl}/v1/predictions/delivery/${simulator.deliveryPathOf(id)}`,
+		});
+		expect(item.pairedItem).toEqual({ item: 0 });
+		// 400 ms of work polled every 100 ms: at least 4 requests, and each carried the key.
+		const requests = statusRequests(id);
+		expect(requests.length).toBeGreaterThanOrEqual(4);
+		expect(requests.every((request) => request.headers.apikey === simulator.apiKey)).toBe(true);
+	});
+
+	test("accepts a status URL (a create answer's get_url) and asks the base URL for it", async () => {
+		const { id } = simulator.addPrediction();
+
+		const result = await runStatus({
+			predictionId: `https://api.pruna.ai/v1/predictions/status/${id}`,
+			options: fastPolling,
+		});
+
+		expect(result.nodes.Status.items[0].json).toMatchObject({ id, status: 'succeeded' });
+		expect(statusRequests(id)).toHaveLength(1);
+	});
+
+	test('makes a relative generation_url absolute against the base URL', async () => {
+		const { id } = simulator.addPrediction({ generationUrl: 'relative' });
+
+		const result = await runStatus({ predictionId: id });
+
+		expect(result.nodes.Status.items[0].json.generation_url).toBe(
+			`${simulator.baseUrl}/v1/predictions/delivery/${simulator.deliveryPathOf(id)}`,
+		);
+	});
+
+	test('with Wait Until Done off, checks exactly once and outputs the status as it is', async () => {
+		const { id } = simulator.addPrediction({ processingMs: 5_000 });
+
+		const result = await runStatus({ predictionId: id, waitUntilDone: false });
+
+		expect(result.nodes.Status.items[0].json).toEqual({
+			id,
+			status: 'processing',
+			message: 'Generation in progress',
+		});
+		expect(statusRequests(id)).toHaveLength(1);
+	});
+
+	test("a failed prediction ends as an error with Pruna's error text and the id", async () => {
+		const { id } = simulator.addPrediction({
+			processingMs: 100,
+			outcome: 'failed',
+			error: 'Number of samples, -5, must be non-negative.',
+		});
+
+		const result = await runStatus({ predictionId: id, options: fastPolling });
+
+		expect(result.status).toBe('error');
+		expectNodeRaisedError(
+			result.error,
+			`Prediction ${id} failed: Number of samples, -5, must be non-negative.`,
+		);
+	});
+
+	test('a canceled prediction ends as an error naming the id', async () => {
+		const { id } = simulator.addPrediction({ outcome: 'canceled' });
+
+		const result = await runStatus({ predictionId: id, options: fastPolling });
+
+		expectNodeRaisedError(result.error, `Prediction ${id} was canceled: Prediction was canceled`);
+		// Finished states end the wait at once: one request, no loop.
+		expect(statusRequests(id)).toHaveLength(1);
+	});
+
+	test('running out of Max Wait ends with the id, the last status and the time waited', async () => {
+		const { id } = simulator.addPrediction({ startingMs: 60_000 });
+
+		const result = await runStatus({
+			predictionId: id,
+			options: { pollIntervalSeconds: 0.2, maxWaitSeconds: 1 },
+		});
+
+		expectNodeRaisedError(
+			result.error,
+			new RegExp(`^Prediction ${id} is still "starting" after waiting 1(\\.\\d)? s$`),
+		);
+		expect(result.error?.description).toContain('Max Wait is 1 s');
+		// 1 s at 0.2 s intervals: the first check plus about five more, never an unbounded loop.
+		expect(statusRequests(id).length).toBeGreaterThanOrEqual(5);
+		expect(statusRequests(id).length).toBeLessThanOrEqual(7);
+	});
+
+	test("honours the server's X-Poll-Interval over the configured interval", async () => {
+		const hinted = await PrunaSimulator.start({ pollIntervalHeaderSeconds: 0.05 });
+		try {
+			const { id } = hinted.addPrediction({ processingMs: 600 });
+
+			const result = await runWorkflow(
+				chain(
+					statusNode({
+						predictionId: id,
+						options: { pollIntervalSeconds: 10, maxWaitSeconds: 20 },
+					}),
+				),
+				{ credentials: credentialsFor(hinted) },
+			);
+
+			expect(result.nodes.Status.items[0].json.status).toBe('succeeded');
+			// At the configured 10 s this would have taken 10 s and two requests; the hint makes ~12.
+			const requests = hinted.requests.filter((request) => request.path.endsWith(id));
+			expect(requests.length).toBeGreaterThanOrEqual(6);
+		} finally {
+			await hinted.close();
+		}
+	});
+
+	test('an unknown id is a NodeApiError that says not found', async () => {
+		const result = await runStatus({ predictionId: 'doesnotexist123' });
+
+		expect(result.error?.name).toBe('NodeApiError');
+		expect(result.error?.message).toBe(
+			'Prediction doesnotexist123: Not found: the ID or path does not exist, or it has expired. (NOT_FOUND: The requested resource was not found)',
+		);
+		expect((result.error as { httpCode?: string }).httpCode).toBe('404');
+		expect(result.error?.description).toContain('Prediction ID does not exist or has expired');
+	});
+
+	test('a wrong API key is a NodeApiError that names the key', async () => {
+		const { id } = simulator.addPrediction();
+
+		const result = await runWorkflow(chain(statusNode({ predictionId: id })), {
+			credentials: credentialsFor(simulator, 'wrong-key'),
+		});
+
+		expect(result.error?.message).toMatch(
+			new RegExp(`^Prediction ${id}: Invalid API key: Pruna rejected the key\\. Check the API key`),
+		);
+		expect((result.error as { httpCode?: string }).httpCode).toBe('401');
+	});
+
+	test('an empty id is caught by n8n itself: the parameter is required', async () => {
+		await expect(runStatus({ predictionId: '' })).rejects.toThrow(
+			'Parameter "Prediction ID" is required',
+		);
+		expect(simulator.requests).toHaveLength(0);
+	});
+
+	test.each([
+		['   ', 'The prediction ID is empty'],
+		['../../v1/files', 'is neither a prediction ID nor a status URL'],
+		['abc def', 'is not a valid prediction ID'],
+		[
+			'https://api.pruna.ai/v1/predictions/status/../x',
+			'is neither a prediction ID nor a status URL',
+		],
+		['https://api.pruna.ai/v1/predictions/status/a%2Fb', 'is not a valid prediction ID'],
+	])('refuses the id %j before any request', async (predictionId, problem) => {
+		const result = await runStatus({ predictionId });
+
+		expectNodeRaisedError(result.error, problemMessage(problem));
+		expect(simulator.requests).toHaveLength(0);
+	});
+
+	test('cancelling the execution stops the wait at once', async () => {
+		const { id } = simulator.addPrediction({ startingMs: 60_000 });
+		const running = await startWorkflow(
+			chain(
+				statusNode({ predictionId: id, options: { pollIntervalSeconds: 0.2, maxWaitSeconds: 60 } }),
+			),
+			{ credentials: credentialsFor(simulator) },
+		);
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		const requestsAtCancel = statusRequests(id).length;
+
+		running.cancel();
+		const result = await running.done;
+		await running.settled;
+		await new Promise((resolve) => setTimeout(resolve, 600));
+
+		expect(result.status).toBe('canceled');
+		expect(requestsAtCancel).toBeGreaterThanOrEqual(2);
+		// No poll after the stop: at most the one already in flight.
+		expect(statusRequests(id).length).toBeLessThanOrEqual(requestsAtCancel + 1);
+	});
+});
