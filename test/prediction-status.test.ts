@@ -189,6 +189,40 @@ describe('Pruna Get Prediction Status', () => {
 		expect(simulator.requests).toHaveLength(0);
 	});
 
+	test("the rate limit answer (429) carries Pruna's code and when the limit resets", async () => {
+		const limited = await PrunaSimulator.start({ rateLimits: { status: 2 } });
+		try {
+			const ids = [0, 1, 2].map(() => limited.addPrediction().id);
+
+			const result = await runWorkflow(
+				chain(
+					statusNode(
+						{ predictionId: '={{ $json.predictionId }}', waitUntilDone: false },
+						{ onError: 'continueRegularOutput' },
+					),
+				),
+				{
+					credentials: credentialsFor(limited),
+					input: ids.map((predictionId) => ({ json: { predictionId } })),
+				},
+			);
+
+			const items = result.nodes.Status.items;
+			expect(items.filter((item) => item.json.status === 'succeeded')).toHaveLength(2);
+			const limitedItem = items.find((item) => item.json.error);
+			expect(limitedItem?.json.error).toMatch(
+				/^Prediction \w+: Rate limit reached: too many requests to Pruna\. Wait, or space the requests out\. \(RATE_LIMIT_EXCEEDED: Too many requests\)$/,
+			);
+			expect((limitedItem?.error as { description?: string })?.description).toMatch(
+				/The limit resets in \d+ s\./,
+			);
+			const statuses = limited.requests.map((request) => request.status).sort();
+			expect(statuses).toEqual([200, 200, 429]);
+		} finally {
+			await limited.close();
+		}
+	});
+
 	test.each([
 		['   ', 'The prediction ID is empty'],
 		['../../v1/files', 'is neither a prediction ID nor a status URL'],
