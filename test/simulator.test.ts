@@ -1,0 +1,264 @@
+/**
+ * The simulator itself, spoken to over plain HTTP: it must answer like Pruna's OpenAPI 0.5.3 says,
+ * or every node test built on it proves nothing.
+ */
+import { createHash } from 'node:crypto';
+
+import { PrunaSimulator, maxUploadBytes } from './simulator/server.ts';
+
+let simulator: PrunaSimulator;
+
+beforeAll(async () => {
+	simulator = await PrunaSimulator.start({ syncWaitMs: 300 });
+});
+afterAll(async () => await simulator.close());
+beforeEach(() => simulator.clearFaults());
+
+async function call(path: string, init: RequestInit = {}, apiKey = simulator.apiKey) {
+	const response = await fetch(`${simulator.baseUrl}${path}`, {
+		...init,
+		headers: { apikey: apiKey, ...(init.headers as Record<string, string>) },
+	});
+	const text = await response.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// not JSON: keep the text
+	}
+	return { status: response.status, headers: response.headers, body: body as Record<string, any> };
+}
+
+function createPrediction(
+	model: string | undefined,
+	input: unknown,
+	headers: Record<string, string> = {},
+) {
+	return call('/v1/predictions', {
+		method: 'POST',
+		headers: { 'Content-Type': 'application/json', ...(model ? { Model: model } : {}), ...headers },
+		body: JSON.stringify({ input }),
+	});
+}
+
+describe('Pruna simulator', () => {
+	test('every error uses the envelope { error: { code, message, details }, request_id }', async () => {
+		const { status, body } = await call('/v1/predictions/status/abc', {}, 'wrong');
+
+		expect(status).toBe(401);
+		expect(body).toEqual({
+			error: {
+				code: 'AUTHENTICATION_FAILED',
+				message: 'Invalid or missing API key',
+				details: "Include your API key in the 'apikey' header",
+			},
+			request_id: expect.stringMatching(/^req_/),
+		});
+	});
+
+	test('create answers 201 { id, model, input, get_url }, and the id then walks through its statuses', async () => {
+		const { status, body } = await createPrediction('p-image', {
+			prompt: 'a lion',
+			aspect_ratio: '16:9',
+		});
+
+		expect(status).toBe(201);
+		expect(body).toEqual({
+			id: expect.stringMatching(/^[a-z0-9]{26}$/),
+			model: 'p-image',
+			input: { prompt: 'a lion', aspect_ratio: '16:9' },
+			get_url: `${simulator.baseUrl}/v1/predictions/status/${body.id}`,
+		});
+		const statusAnswer = await call(`/v1/predictions/status/${body.id}`);
+		expect(statusAnswer.status).toBe(200);
+		expect(statusAnswer.body.status).toBe('succeeded');
+		expect(statusAnswer.body).not.toHaveProperty('id');
+	});
+
+	test('a missing required field is 422 in the invalid_fields shape; unknown fields too', async () => {
+		const { status, body } = await createPrediction('p-image', {
+			aspect_ratio: '1:1',
+			colour: 'red',
+		});
+
+		expect(status).toBe(422);
+		expect(body).toEqual({
+			detail: '- input.prompt: Field required\n- input.colour: Extra inputs are not permitted\n',
+			status: 422,
+			title: 'Input validation failed',
+			invalid_fields: [
+				{ type: 'missing', field: 'input.prompt', description: 'Field required' },
+				{
+					type: 'extra_forbidden',
+					field: 'input.colour',
+					description: 'Extra inputs are not permitted',
+				},
+			],
+		});
+	});
+
+	test('models with other required fields are checked by their own schema', async () => {
+		const { body } = await createPrediction('p-video-animate', { instruction_prompt: 'dance' });
+
+		expect(body.invalid_fields.map((field: { field: string }) => field.field)).toEqual([
+			'input.video',
+			'input.image',
+		]);
+	});
+
+	test('the Model header is required, and must name a model', async () => {
+		const missing = await createPrediction(undefined, { prompt: 'x' });
+		const unknown = await createPrediction('dall-e', { prompt: 'x' });
+
+		expect(missing.status).toBe(400);
+		expect(missing.body.error).toMatchObject({
+			code: 'VALIDATION_ERROR',
+			details: "Field 'model' is required",
+		});
+		expect(unknown.status).toBe(400);
+		expect(unknown.body.error.details).toBe("Unknown model 'dall-e'");
+	});
+
+	test('Try-Sync: a fast model answers { status, generation_url } without an id', async () => {
+		const fast = await PrunaSimulator.start({
+			defaultPlan: { processingMs: 50 },
+			syncWaitMs: 1000,
+		});
+		try {
+			const response = await fetch(`${fast.baseUrl}/v1/predictions`, {
+				method: 'POST',
+				headers: { apikey: fast.apiKey, Model: 'p-image', 'Try-Sync': 'true' },
+				body: JSON.stringify({ input: { prompt: 'x' } }),
+			});
+			const body = await response.json();
+
+			expect(response.status).toBe(201);
+			expect(body).toEqual({
+				status: 'succeeded',
+				generation_url: expect.stringContaining('/v1/predictions/delivery/'),
+			});
+		} finally {
+			await fast.close();
+		}
+	});
+
+	test('Try-Sync: a prediction not done in time gets the async answer', async () => {
+		const slow = await PrunaSimulator.start({
+			defaultPlan: { processingMs: 5_000 },
+			syncWaitMs: 200,
+		});
+		try {
+			const response = await fetch(`${slow.baseUrl}/v1/predictions`, {
+				method: 'POST',
+				headers: { apikey: slow.apiKey, Model: 'p-video', 'Try-Sync': 'true' },
+				body: JSON.stringify({ input: { prompt: 'x' } }),
+			});
+
+			expect(await response.json()).toMatchObject({
+				id: expect.any(String),
+				model: 'p-video',
+				get_url: expect.any(String),
+			});
+		} finally {
+			await slow.close();
+		}
+	});
+
+	test('uploads are stored and served back; the answer has every FileUploadResponse field', async () => {
+		const content = Buffer.from('hello pruna');
+		const form = new FormData();
+		form.append('content', new Blob([content], { type: 'text/plain' }), 'hello.txt');
+
+		const { status, body } = await call('/v1/files', { method: 'POST', body: form });
+
+		expect(status).toBe(201);
+		for (const field of [
+			'id',
+			'name',
+			'content_type',
+			'size',
+			'created_at',
+			'expires_at',
+			'urls',
+		]) {
+			expect(body).toHaveProperty(field);
+		}
+		expect(body.checksums.sha256).toBe(createHash('sha256').update(content).digest('hex'));
+		expect(body.etag).toMatch(/^"[0-9a-f]{32}"$/);
+		const served = await call(`/v1/files/${body.id}`);
+		expect(served.body).toBe('hello pruna');
+	});
+
+	test('an upload over 100 MB is 413 FILE_TOO_LARGE', async () => {
+		const form = new FormData();
+		form.append('content', new Blob([Buffer.alloc(maxUploadBytes + 1)]), 'big.bin');
+
+		const { status, body } = await call('/v1/files', { method: 'POST', body: form });
+
+		expect(status).toBe(413);
+		expect(body.error.code).toBe('FILE_TOO_LARGE');
+	});
+
+	test('delivery sends Content-Type, Content-Length and Content-Disposition; GiB sizes are declared, not held', async () => {
+		const url = simulator.addContent('big/output_0_0.mp4', {
+			kind: 'bytes',
+			size: 3 * 1024 ** 3,
+			contentType: 'video/mp4',
+		});
+		const controller = new AbortController();
+
+		const response = await fetch(url, {
+			headers: { apikey: simulator.apiKey },
+			signal: controller.signal,
+		});
+		controller.abort();
+
+		expect(response.status).toBe(200);
+		expect(response.headers.get('content-type')).toBe('video/mp4');
+		expect(response.headers.get('content-length')).toBe(String(3 * 1024 ** 3));
+		expect(response.headers.get('content-disposition')).toBe(
+			'attachment; filename="output_0_0.mp4"',
+		);
+	});
+
+	test('rate limits answer 429 RATE_LIMIT_EXCEEDED with RateLimit-Limit, -Remaining and -Reset', async () => {
+		const limited = await PrunaSimulator.start({ rateLimits: { status: 1 } });
+		try {
+			const headers = { apikey: limited.apiKey };
+			const first = await fetch(`${limited.baseUrl}/v1/predictions/status/x`, { headers });
+			const second = await fetch(`${limited.baseUrl}/v1/predictions/status/x`, { headers });
+
+			expect(first.status).toBe(404);
+			expect(first.headers.get('ratelimit-remaining')).toBe('0');
+			expect(second.status).toBe(429);
+			expect(second.headers.get('ratelimit-limit')).toBe('1');
+			expect(Number(second.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+			expect(((await second.json()) as { error: { code: string } }).error.code).toBe(
+				'RATE_LIMIT_EXCEEDED',
+			);
+		} finally {
+			await limited.close();
+		}
+	});
+
+	test('faults: a reset closes the connection, a stall never answers, each for as many requests as asked', async () => {
+		simulator.injectFault({ path: '/v1/predictions/status/', times: 1, fault: { kind: 'reset' } });
+		await expect(call('/v1/predictions/status/x')).rejects.toThrow('fetch failed');
+		expect((await call('/v1/predictions/status/x')).status).toBe(404);
+
+		simulator.injectFault({ path: '/v1/predictions/status/', times: 1, fault: { kind: 'stall' } });
+		await expect(
+			fetch(`${simulator.baseUrl}/v1/predictions/status/x`, { signal: AbortSignal.timeout(300) }),
+		).rejects.toThrow(/aborted|timeout/i);
+	});
+
+	test('records each request with its method, path, headers and status', async () => {
+		simulator.requests.length = 0;
+		await call('/v1/predictions/status/abc');
+
+		expect(simulator.requests).toEqual([
+			expect.objectContaining({ method: 'GET', path: '/v1/predictions/status/abc', status: 404 }),
+		]);
+		expect(simulator.requests[0].headers.apikey).toBe(simulator.apiKey);
+	});
+});
