@@ -1,16 +1,8 @@
+import { suiteSimulator } from './fixtures';
 import { testCredential } from './harness/run';
 import { PrunaSimulator } from './simulator/server.ts';
 
-let simulator: PrunaSimulator;
-
-beforeAll(async () => {
-	simulator = await PrunaSimulator.start();
-});
-afterAll(async () => await simulator.close());
-beforeEach(() => {
-	simulator.requests.length = 0;
-	simulator.clearFaults();
-});
+const simulator = suiteSimulator();
 
 describe('Pruna API credential test', () => {
 	test('a valid key passes: the probe answers 404 NOT_FOUND, which only a valid key gets', async () => {

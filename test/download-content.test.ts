@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 import {
 	chain,
 	credentialsFor,
@@ -7,29 +5,14 @@ import {
 	nodeType,
 	problemMessage,
 	prunaNode,
+	sha256,
+	suiteSimulator,
 } from './fixtures';
 import { hashBinary, readBinary, runWorkflow } from './harness/run';
-import { PrunaSimulator } from './simulator/server.ts';
 
-let simulator: PrunaSimulator;
+const simulator = suiteSimulator();
 /** Another origin, like a CDN: it serves content without a key and records what it was sent. */
-let cdn: PrunaSimulator;
-
-beforeAll(async () => {
-	simulator = await PrunaSimulator.start();
-	cdn = await PrunaSimulator.start({ requireApiKey: false });
-});
-afterAll(async () => {
-	await simulator.close();
-	await cdn.close();
-});
-beforeEach(() => {
-	simulator.requests.length = 0;
-	cdn.requests.length = 0;
-	simulator.clearFaults();
-});
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const cdn = suiteSimulator({ requireApiKey: false });
 
 function downloadNode(parameters: Record<string, unknown>, extra = {}) {
 	return prunaNode(

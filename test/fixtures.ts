@@ -1,7 +1,21 @@
+import { createHash } from 'node:crypto';
+
 import type { IConnections, INode, INodeParameters } from 'n8n-workflow';
 
 import type { WorkflowJson } from './harness/run';
-import type { PrunaSimulator } from './simulator/server.ts';
+import type { SimulatorOptions } from './simulator/server.ts';
+import { PrunaSimulator } from './simulator/server.ts';
+
+/** A simulator for the whole suite: listening before the first test, reset before each, closed after. */
+export function suiteSimulator(options: SimulatorOptions = {}): PrunaSimulator {
+	const simulator = new PrunaSimulator(options);
+	beforeAll(async () => await simulator.listen());
+	afterAll(async () => await simulator.close());
+	beforeEach(() => simulator.reset());
+	return simulator;
+}
+
+export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 export const nodeType = {
 	upload: 'n8n-nodes-pruna.prunaUploadFile',

@@ -6,20 +6,12 @@ import {
 	nodeType,
 	problemMessage,
 	prunaNode,
+	suiteSimulator,
 } from './fixtures';
 import { runWorkflow, startWorkflow } from './harness/run';
 import { PrunaSimulator } from './simulator/server.ts';
 
-let simulator: PrunaSimulator;
-
-beforeAll(async () => {
-	simulator = await PrunaSimulator.start();
-});
-afterAll(async () => await simulator.close());
-beforeEach(() => {
-	simulator.requests.length = 0;
-	simulator.clearFaults();
-});
+const simulator = suiteSimulator();
 
 function statusNode(parameters: Record<string, unknown>, extra = {}) {
 	return prunaNode('Status', nodeType.status, parameters as never, extra);

@@ -1,22 +1,18 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
-import { chain, credentialsFor, expectNodeRaisedError, nodeType, prunaNode } from './fixtures';
+import {
+	chain,
+	credentialsFor,
+	expectNodeRaisedError,
+	nodeType,
+	prunaNode,
+	sha256,
+	suiteSimulator,
+} from './fixtures';
 import { runWorkflow, storeBinary } from './harness/run';
 import { makePng } from './simulator/png.ts';
-import { PrunaSimulator } from './simulator/server.ts';
 
-let simulator: PrunaSimulator;
-
-beforeAll(async () => {
-	simulator = await PrunaSimulator.start();
-});
-afterAll(async () => await simulator.close());
-beforeEach(() => {
-	simulator.requests.length = 0;
-	simulator.clearFaults();
-});
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const simulator = suiteSimulator();
 
 function uploadNode(parameters: Record<string, unknown> = {}, extra = {}) {
 	return prunaNode(

@@ -1,21 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
-import { chain, credentialsFor, fastPolling, nodeType, prunaNode } from './fixtures';
+import {
+	chain,
+	credentialsFor,
+	fastPolling,
+	nodeType,
+	prunaNode,
+	sha256,
+	suiteSimulator,
+} from './fixtures';
 import { readBinary, runWorkflow, storeBinary } from './harness/run';
-import { PrunaSimulator } from './simulator/server.ts';
 
-let simulator: PrunaSimulator;
-
-beforeAll(async () => {
-	simulator = await PrunaSimulator.start();
-});
-afterAll(async () => await simulator.close());
-beforeEach(() => {
-	simulator.requests.length = 0;
-	simulator.clearFaults();
-});
-
-const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const simulator = suiteSimulator();
 
 const statusNode = (extra = {}) =>
 	prunaNode(

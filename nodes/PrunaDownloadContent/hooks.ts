@@ -8,7 +8,7 @@ import type {
 import { NodeApiError, NodeOperationError, sanitizeFilename } from 'n8n-workflow';
 
 import { mimeTypeFromFileName } from '../shared/binary';
-import { readErrorBody } from '../shared/errors';
+import { readErrorBody, requireValidInput } from '../shared/errors';
 import { assertSuccess, getBaseUrl, outputItem, prunaRequest } from '../shared/transport';
 import { fileNameFromUrl, resolveContentUrl } from '../shared/urls';
 
@@ -22,16 +22,10 @@ const contentRequest: Partial<IHttpRequestOptions> = {
 };
 
 async function getContentUrl(context: IExecuteSingleFunctions): Promise<string> {
-	const parsed = resolveContentUrl(context.getNodeParameter('url', ''), await getBaseUrl(context));
-	if ('value' in parsed) return parsed.value;
-	throw new NodeOperationError(
-		context.getNode(),
-		`${parsed.problem} (item ${context.getItemIndex()})`,
-		{
-			itemIndex: context.getItemIndex(),
-			description:
-				'Give the "generation_url" of Pruna Get Prediction Status, for example {{ $json.generation_url }}.',
-		},
+	return requireValidInput(
+		context,
+		resolveContentUrl(context.getNodeParameter('url', ''), await getBaseUrl(context)),
+		'Give the "generation_url" of Pruna Get Prediction Status, for example {{ $json.generation_url }}.',
 	);
 }
 

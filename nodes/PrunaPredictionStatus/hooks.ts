@@ -4,8 +4,8 @@ import type {
 	IN8nHttpFullResponse,
 	INodeExecutionData,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
 
+import { requireValidInput } from '../shared/errors';
 import type { WaitLimits } from '../shared/polling';
 import {
 	assertSucceeded,
@@ -17,16 +17,10 @@ import { getBaseUrl, outputItem } from '../shared/transport';
 import { parsePredictionId, statusUrl } from '../shared/urls';
 
 function getPredictionId(context: IExecuteSingleFunctions): string {
-	const parsed = parsePredictionId(context.getNodeParameter('predictionId', ''));
-	if ('value' in parsed) return parsed.value;
-	throw new NodeOperationError(
-		context.getNode(),
-		`${parsed.problem} (item ${context.getItemIndex()})`,
-		{
-			itemIndex: context.getItemIndex(),
-			description:
-				'Give the "id" of a Pruna Create Prediction answer, or its "get_url", for example {{ $json.id }}.',
-		},
+	return requireValidInput(
+		context,
+		parsePredictionId(context.getNodeParameter('predictionId', '')),
+		'Give the "id" of a Pruna Create Prediction answer, or its "get_url", for example {{ $json.id }}.',
 	);
 }
 

@@ -1,5 +1,26 @@
-import type { IN8nHttpFullResponse, INode, JsonObject } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import type {
+	IExecuteSingleFunctions,
+	IN8nHttpFullResponse,
+	INode,
+	JsonObject,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import type { Parsed } from './urls';
+
+/** The parsed input, or an error that says what is wrong with this item's input and what to give. */
+export function requireValidInput<T>(
+	context: IExecuteSingleFunctions,
+	parsed: Parsed<T>,
+	whatToGive: string,
+): T {
+	if ('value' in parsed) return parsed.value;
+	const itemIndex = context.getItemIndex();
+	throw new NodeOperationError(context.getNode(), `${parsed.problem} (item ${itemIndex})`, {
+		itemIndex,
+		description: whatToGive,
+	});
+}
 
 /** The most of an error body we read: Pruna's envelopes are small, a misrouted file may not be. */
 const maxErrorBodyBytes = 64 * 1024;

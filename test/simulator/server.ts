@@ -193,11 +193,12 @@ export class PrunaSimulator {
 
 	static async start(options: SimulatorOptions = {}): Promise<PrunaSimulator> {
 		const simulator = new PrunaSimulator(options);
-		await simulator.listen(options.port ?? 0);
+		await simulator.listen();
 		return simulator;
 	}
 
-	private async listen(port: number): Promise<void> {
+	/** Starts serving on 127.0.0.1 (an ephemeral port unless `port` is given). */
+	async listen(port = this.options.port ?? 0): Promise<void> {
 		const server = createServer((request, response) => {
 			void this.handle(request, response);
 		});
@@ -299,6 +300,12 @@ export class PrunaSimulator {
 
 	clearFaults(): void {
 		this.faults.length = 0;
+	}
+
+	/** Forgets recorded requests and faults; predictions and content stay. */
+	reset(): void {
+		this.requests.length = 0;
+		this.clearFaults();
 	}
 
 	requestsTo(pathPrefix: string): RecordedRequest[] {
