@@ -125,6 +125,30 @@ describe('Pruna Download Content', () => {
 		expect(cdn.requests[0].headers.apikey).toBeUndefined();
 	});
 
+	test('a redirect to a non-http(s) URL is refused', async () => {
+		simulator.injectFault({
+			path: '/v1/predictions/delivery/moved/',
+			times: 1,
+			fault: { kind: 'redirect', location: 'file:///etc/passwd' },
+		});
+
+		const result = await download('moved/output_9_0.png');
+
+		expect(result.error?.message).toMatch(/: redirected to a non-http\(s\) URL \(file:\)$/);
+	});
+
+	test('a redirect loop ends after five hops', async () => {
+		simulator.injectFault({
+			path: '/v1/predictions/delivery/loop/',
+			fault: { kind: 'redirect', location: '/v1/predictions/delivery/loop/output.png' },
+		});
+
+		const result = await download('loop/output.png');
+
+		expect(result.error?.message).toMatch(/: more than 5 redirects$/);
+		expect(simulator.requestsTo('/v1/predictions/delivery/loop/')).toHaveLength(6);
+	});
+
 	test('the File Name option names the file; the MIME type still comes from the server', async () => {
 		const url = simulator.addContent('a/b/output_0_0.png', { kind: 'png' });
 

@@ -59,18 +59,20 @@ async function followRedirects(
 ): Promise<{ url: string; response: IN8nHttpFullResponse }> {
 	for (let hop = 0; response.statusCode >= 300 && response.statusCode < 400; hop++) {
 		const location = headerValue(response, 'location');
+		// Drain the redirect's (small) body so its connection can be reused.
 		await readErrorBody(response.body);
 		if (!location) break;
-		if (hop === maxRedirects) {
+		const next = new URL(location, url);
+		if (hop === maxRedirects || (next.protocol !== 'https:' && next.protocol !== 'http:')) {
 			throw new NodeOperationError(
 				context.getNode(),
-				`Download of ${url}: more than ${maxRedirects} redirects`,
-				{
-					itemIndex: context.getItemIndex(),
-				},
+				hop === maxRedirects
+					? `Download of ${url}: more than ${maxRedirects} redirects`
+					: `Download of ${url}: redirected to a non-http(s) URL (${next.protocol})`,
+				{ itemIndex: context.getItemIndex() },
 			);
 		}
-		url = new URL(location, url).toString();
+		url = next.toString();
 		response = await prunaRequest(context, { ...contentRequest, url });
 	}
 	return { url, response };

@@ -12,9 +12,10 @@ export const credentialType = 'prunaApi';
 
 /**
  * Settings shared by every node's routing and by `prunaRequest`, so a request reads the same
- * whichever path makes it. Status errors are not thrown by the HTTP client: `throwOnPrunaError`
- * turns them into errors that carry Pruna's code and message. Redirects are never followed by the
- * client, because it would forward the `apikey` header to any host; the download follows them itself.
+ * whichever path makes it. Status errors are not thrown by the HTTP client: each node's postReceive
+ * hook calls `assertSuccess`, which turns them into errors that carry Pruna's code and message.
+ * Redirects are never followed by the client, because n8n's client would forward the `apikey` header
+ * to any host; the download follows them itself, one hop at a time.
  */
 export const requestDefaults = {
 	baseURL: '={{ $credentials.baseUrl }}',
@@ -42,7 +43,7 @@ export async function getBaseUrl(context: IExecuteSingleFunctions): Promise<stri
 	return normalizeBaseUrl(credentials.baseUrl);
 }
 
-export function isSuccess(response: IN8nHttpFullResponse): boolean {
+function isSuccess(response: IN8nHttpFullResponse): boolean {
 	return response.statusCode >= 200 && response.statusCode < 300;
 }
 
