@@ -14,8 +14,13 @@ beforeAll(async () => {
 afterAll(async () => await simulator.close());
 beforeEach(() => simulator.clearFaults());
 
-async function call(path: string, init: RequestInit = {}, apiKey = simulator.apiKey) {
-	const response = await fetch(`${simulator.baseUrl}${path}`, {
+/** A request to a simulator (the suite's unless `target` is given), with its key unless `apiKey` is. */
+async function call(
+	path: string,
+	init: RequestInit = {},
+	{ target = simulator, apiKey = target.apiKey }: { target?: PrunaSimulator; apiKey?: string } = {},
+) {
+	const response = await fetch(`${target.baseUrl}${path}`, {
 		...init,
 		headers: { apikey: apiKey, ...(init.headers as Record<string, string>) },
 	});
@@ -33,17 +38,26 @@ function createPrediction(
 	model: string | undefined,
 	input: unknown,
 	headers: Record<string, string> = {},
+	target = simulator,
 ) {
-	return call('/v1/predictions', {
-		method: 'POST',
-		headers: { 'Content-Type': 'application/json', ...(model ? { Model: model } : {}), ...headers },
-		body: JSON.stringify({ input }),
-	});
+	return call(
+		'/v1/predictions',
+		{
+			method: 'POST',
+			headers: {
+				'Content-Type': 'application/json',
+				...(model ? { Model: model } : {}),
+				...headers,
+			},
+			body: JSON.stringify({ input }),
+		},
+		{ target },
+	);
 }
 
 describe('Pruna simulator', () => {
 	test('every error uses the envelope { error: { code, message, details }, request_id }', async () => {
-		const { status, body } = await call('/v1/predictions/status/abc', {}, 'wrong');
+		const { status, body } = await call('/v1/predictions/status/abc', {}, { apiKey: 'wrong' });
 
 		expect(status).toBe(401);
 		expect(body).toEqual({
@@ -125,14 +139,14 @@ describe('Pruna simulator', () => {
 			syncWaitMs: 1000,
 		});
 		try {
-			const response = await fetch(`${fast.baseUrl}/v1/predictions`, {
-				method: 'POST',
-				headers: { apikey: fast.apiKey, Model: 'p-image', 'Try-Sync': 'true' },
-				body: JSON.stringify({ input: { prompt: 'x' } }),
-			});
-			const body = await response.json();
+			const { status, body } = await createPrediction(
+				'p-image',
+				{ prompt: 'x' },
+				{ 'Try-Sync': 'true' },
+				fast,
+			);
 
-			expect(response.status).toBe(201);
+			expect(status).toBe(201);
 			expect(body).toEqual({
 				status: 'succeeded',
 				generation_url: expect.stringContaining('/v1/predictions/delivery/'),
@@ -148,13 +162,14 @@ describe('Pruna simulator', () => {
 			syncWaitMs: 200,
 		});
 		try {
-			const response = await fetch(`${slow.baseUrl}/v1/predictions`, {
-				method: 'POST',
-				headers: { apikey: slow.apiKey, Model: 'p-video', 'Try-Sync': 'true' },
-				body: JSON.stringify({ input: { prompt: 'x' } }),
-			});
+			const { body } = await createPrediction(
+				'p-video',
+				{ prompt: 'x' },
+				{ 'Try-Sync': 'true' },
+				slow,
+			);
 
-			expect(await response.json()).toMatchObject({
+			expect(body).toMatchObject({
 				id: expect.any(String),
 				model: 'p-video',
 				get_url: expect.any(String),
