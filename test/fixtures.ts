@@ -18,6 +18,7 @@ export function suiteSimulator(options: SimulatorOptions = {}): PrunaSimulator {
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 export const nodeType = {
+	create: 'n8n-nodes-pruna.prunaCreatePrediction',
 	upload: 'n8n-nodes-pruna.prunaUploadFile',
 	status: 'n8n-nodes-pruna.prunaPredictionStatus',
 	download: 'n8n-nodes-pruna.prunaDownloadContent',

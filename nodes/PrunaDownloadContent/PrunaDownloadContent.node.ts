@@ -1,6 +1,7 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { fileNameOption } from '../shared/descriptions';
 import { credentialType, requestDefaults } from '../shared/transport';
 import { downloadAsBinary, requestContent } from './hooks';
 
@@ -48,16 +49,7 @@ export class PrunaDownloadContent implements INodeType {
 				type: 'collection',
 				placeholder: 'Add Option',
 				default: {},
-				options: [
-					{
-						displayName: 'File Name',
-						name: 'fileName',
-						type: 'string',
-						default: '',
-						description:
-							'The name to give the file. Default: the last segment of the URL, such as output_42_0.jpeg.',
-					},
-				],
+				options: [fileNameOption],
 			},
 		],
 	};

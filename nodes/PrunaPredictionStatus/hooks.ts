@@ -10,6 +10,7 @@ import type { WaitLimits } from '../shared/polling';
 import {
 	assertSucceeded,
 	readStatusResponse,
+	readWaitLimits,
 	statusOutput,
 	waitForPrediction,
 } from '../shared/polling';
@@ -49,11 +50,14 @@ export async function waitUntilDone(
 
 	let prediction = first.prediction;
 	if (this.getNodeParameter('waitUntilDone', true) as boolean) {
-		const limits = this.getNodeParameter('options', {}) as Partial<WaitLimits>;
-		prediction = await waitForPrediction(this, predictionId, baseUrl, first, {
-			pollIntervalSeconds: limits.pollIntervalSeconds ?? 2,
-			maxWaitSeconds: limits.maxWaitSeconds ?? 600,
-		});
+		const options = this.getNodeParameter('options', {}) as Partial<WaitLimits>;
+		prediction = await waitForPrediction(
+			this,
+			predictionId,
+			baseUrl,
+			first,
+			readWaitLimits(options),
+		);
 		assertSucceeded(this, predictionId, prediction);
 	}
 	return [outputItem(this, { json: statusOutput(predictionId, prediction, baseUrl) })];

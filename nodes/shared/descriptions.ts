@@ -21,3 +21,13 @@ export const waitOptionFields: INodeProperties[] = [
 			'After this long the item fails with the last status, so a stuck prediction cannot hang the workflow',
 	},
 ];
+
+/** The name to give a downloaded file (Download Content, and Create Prediction's download). */
+export const fileNameOption: INodeProperties = {
+	displayName: 'File Name',
+	name: 'fileName',
+	type: 'string',
+	default: '',
+	description:
+		'The name to give the file. Default: the last segment of the URL, such as output_42_0.jpeg.',
+};

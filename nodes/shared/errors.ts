@@ -132,7 +132,10 @@ export async function toPrunaApiError(
 	const failure = parseFailure(body);
 
 	const advice = adviceByStatus[status] ?? `Pruna answered HTTP ${status}.`;
-	const reason = [failure.code, failure.message].filter(Boolean).join(': ');
+	// A 422 names the fields at fault; they are the most useful words we have.
+	const reason = failure.invalidFields?.length
+		? failure.invalidFields.map((field) => `${field.field}: ${field.description}`).join('; ')
+		: [failure.code, failure.message].filter(Boolean).join(': ');
 	const message = `${subject}: ${advice}${reason ? ` (${reason})` : ''}`;
 
 	const descriptionParts: string[] = [];

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteSingleFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sleep } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { assertSuccess, prunaRequest } from './transport';
+import { assertSuccess, pause, prunaRequest } from './transport';
 import { resolveContentUrl, statusUrl } from './urls';
 
 export const predictionStatuses = [
@@ -33,6 +33,14 @@ export interface WaitLimits {
 	maxWaitSeconds: number;
 }
 
+/** The wait options a user set, with the defaults the option fields show. */
+export function readWaitLimits(options: Partial<WaitLimits>): WaitLimits {
+	return {
+		pollIntervalSeconds: options.pollIntervalSeconds ?? 2,
+		maxWaitSeconds: options.maxWaitSeconds ?? 600,
+	};
+}
+
 /** Bounds on a server's polling hint, so a bad header can neither hammer the API nor stall us. */
 const minServerPollIntervalSeconds = 0.05;
 const maxServerPollIntervalSeconds = 60;
@@ -45,21 +53,19 @@ function readPollIntervalHeader(headers: IDataObject | undefined): number | unde
 	return Math.min(Math.max(seconds, minServerPollIntervalSeconds), maxServerPollIntervalSeconds);
 }
 
-/** Checks the answer's shape, so a proxy's page or a changed API fails loudly, not as "undefined". */
-export async function readStatusResponse(
+/** Checks a status answer's shape, so a proxy's page or a changed API fails loudly, not as "undefined". */
+export function parsePredictionStatus(
 	context: IExecuteSingleFunctions,
-	response: IN8nHttpFullResponse,
-	predictionId: string,
-): Promise<StatusReading> {
-	await assertSuccess(context, response, `Prediction ${predictionId}`);
-	const body = response.body as IDataObject | undefined;
+	body: IDataObject | undefined,
+	predictionLabel: string,
+): PredictionStatus {
 	const status = body?.status;
 	if (typeof status !== 'string' || !predictionStatuses.includes(status as PredictionStatusName)) {
 		throw new NodeApiError(
 			context.getNode(),
 			{ body: JSON.stringify(body ?? null).slice(0, 500) },
 			{
-				message: `Prediction ${predictionId}: Pruna's status answer has no known status`,
+				message: `Prediction ${predictionLabel}: Pruna's status answer has no known status`,
 				description: `Expected one of ${predictionStatuses.join(', ')}; got ${JSON.stringify(status)}.`,
 				itemIndex: context.getItemIndex(),
 			},
@@ -69,7 +75,19 @@ export async function readStatusResponse(
 	for (const key of ['generation_url', 'message', 'error'] as const) {
 		if (typeof body?.[key] === 'string') prediction[key] = body[key] as string;
 	}
-	return { prediction, serverPollIntervalSeconds: readPollIntervalHeader(response.headers) };
+	return prediction;
+}
+
+export async function readStatusResponse(
+	context: IExecuteSingleFunctions,
+	response: IN8nHttpFullResponse,
+	predictionId: string,
+): Promise<StatusReading> {
+	await assertSuccess(context, response, `Prediction ${predictionId}`);
+	return {
+		prediction: parsePredictionStatus(context, response.body as IDataObject, predictionId),
+		serverPollIntervalSeconds: readPollIntervalHeader(response.headers),
+	};
 }
 
 export async function fetchPredictionStatus(
@@ -88,40 +106,21 @@ export function isFinished(prediction: PredictionStatus): boolean {
 	return finishedStatuses.includes(prediction.status);
 }
 
-/** Sleeps, or ends at once with a "canceled" error when the user stops the execution. */
-async function pause(
-	context: IExecuteSingleFunctions,
-	ms: number,
-	predictionId: string,
-): Promise<void> {
-	const signal = context.getExecutionCancelSignal();
-	try {
-		await sleep(ms, signal);
-	} catch (error) {
-		throw new NodeOperationError(
-			context.getNode(),
-			signal?.aborted
-				? `Execution canceled while waiting for prediction ${predictionId}`
-				: (error as Error),
-			{ itemIndex: context.getItemIndex() },
-		);
-	}
-}
-
 /**
  * Polls until the prediction is succeeded, failed or canceled, or `maxWaitSeconds` have passed.
+ * Without a `first` reading (a prediction just created) it waits one interval before the first check.
  * Waits with n8n's `sleep`, so cancelling the execution stops the wait at once.
  */
 export async function waitForPrediction(
 	context: IExecuteSingleFunctions,
 	predictionId: string,
 	baseUrl: string,
-	first: StatusReading,
+	first: StatusReading | undefined,
 	limits: WaitLimits,
 ): Promise<PredictionStatus> {
 	const startedAt = Date.now();
 	const deadline = startedAt + limits.maxWaitSeconds * 1000;
-	let reading = first;
+	let reading: StatusReading = first ?? { prediction: { status: 'starting' } };
 
 	while (!isFinished(reading.prediction)) {
 		const remainingMs = deadline - Date.now();
@@ -137,7 +136,7 @@ export async function waitForPrediction(
 			);
 		}
 		const intervalMs = (reading.serverPollIntervalSeconds ?? limits.pollIntervalSeconds) * 1000;
-		await pause(context, Math.min(intervalMs, remainingMs), predictionId);
+		await pause(context, Math.min(intervalMs, remainingMs), `prediction ${predictionId}`);
 		reading = await fetchPredictionStatus(context, predictionId, baseUrl);
 	}
 	return reading.prediction;
@@ -164,13 +163,14 @@ export function assertSucceeded(
 	);
 }
 
-/** The status as the nodes output it: the id, and `generation_url` made absolute. */
+/** The status as the nodes output it: the id (a Try-Sync answer has none), `generation_url` absolute. */
 export function statusOutput(
-	predictionId: string,
+	predictionId: string | undefined,
 	prediction: PredictionStatus,
 	baseUrl: string,
 ): IDataObject {
-	const output: IDataObject = { id: predictionId, status: prediction.status };
+	const output: IDataObject = predictionId ? { id: predictionId } : {};
+	output.status = prediction.status;
 	if (prediction.generation_url) {
 		const resolved = resolveContentUrl(prediction.generation_url, baseUrl);
 		output.generation_url = 'value' in resolved ? resolved.value : prediction.generation_url;

@@ -5,7 +5,9 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
-import { toPrunaApiError } from './errors';
+import { NodeOperationError, sleep } from 'n8n-workflow';
+
+import { readErrorBody, toPrunaApiError } from './errors';
 import { normalizeBaseUrl } from './urls';
 
 export const credentialType = 'prunaApi';
@@ -66,4 +68,53 @@ export function outputItem(
 	item: Pick<INodeExecutionData, 'json' | 'binary'>,
 ): INodeExecutionData {
 	return { ...item, pairedItem: { item: context.getItemIndex() } };
+}
+
+/** Sleeps, or ends at once with a "canceled" error when the user stops the execution. */
+export async function pause(
+	context: IExecuteSingleFunctions,
+	ms: number,
+	waitingFor: string,
+): Promise<void> {
+	const signal = context.getExecutionCancelSignal();
+	try {
+		await sleep(ms, signal);
+	} catch (error) {
+		throw new NodeOperationError(
+			context.getNode(),
+			signal?.aborted ? `Execution canceled while waiting for ${waitingFor}` : (error as Error),
+			{ itemIndex: context.getItemIndex() },
+		);
+	}
+}
+
+/** How often a 429 is retried, and the longest wait for a reset we accept before giving up. */
+const maxRateLimitRetries = 3;
+const maxRateLimitWaitSeconds = 60;
+
+function rateLimitResetSeconds(response: IN8nHttpFullResponse, attempt: number): number {
+	const raw = response.headers?.['ratelimit-reset'];
+	const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
+	if (raw !== undefined && raw !== '' && Number.isFinite(seconds) && seconds >= 0) return seconds;
+	return 2 ** (attempt - 1); // no header: 1 s, 2 s, 4 s
+}
+
+/**
+ * A 429 means Pruna did nothing, so the request is sent again once the limit resets (RateLimit-Reset),
+ * up to `maxRateLimitRetries` times. Any other answer is returned as it is.
+ */
+export async function resendAfterRateLimit(
+	context: IExecuteSingleFunctions,
+	response: IN8nHttpFullResponse,
+	resend: () => Promise<IN8nHttpFullResponse>,
+	what: string,
+): Promise<IN8nHttpFullResponse> {
+	for (let attempt = 1; response.statusCode === 429 && attempt <= maxRateLimitRetries; attempt++) {
+		const waitSeconds = rateLimitResetSeconds(response, attempt);
+		if (waitSeconds > maxRateLimitWaitSeconds) break;
+		await readErrorBody(response.body);
+		await pause(context, waitSeconds * 1000, `the rate limit of ${what} to reset`);
+		response = await resend();
+	}
+	return response;
 }

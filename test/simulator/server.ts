@@ -13,7 +13,9 @@ import type { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { simulatedModels } from './models.ts';
+import type { PrunaModel } from '../../nodes/shared/models.ts';
+import { findModel } from '../../nodes/shared/models.ts';
+import { validateInput } from './validation.ts';
 import { imageSize, makePng } from './png.ts';
 
 export const maxUploadBytes = 100 * 1024 * 1024;
@@ -24,6 +26,8 @@ export interface RecordedRequest {
 	headers: IncomingHttpHeaders;
 	/** Bytes of request body received. */
 	bodyBytes: number;
+	/** The parsed body of a JSON request. */
+	json?: unknown;
 	status?: number;
 }
 
@@ -176,10 +180,13 @@ export class PrunaSimulator {
 	readonly predictions = new Map<string, SimulatedPrediction>();
 	readonly files = new Map<string, StoredFile>();
 	baseUrl = '';
+	/** The timetable of predictions created through `POST /v1/predictions`; tests may change it. */
+	defaultPlan: PredictionPlan;
 
 	private readonly options: SimulatorOptions;
 	private readonly contents = new Map<string, Content>();
 	private readonly faults: FaultRule[] = [];
+	private readonly extraModels = new Map<string, PrunaModel>();
 	private readonly rateWindows = new Map<string, { startedAt: number; count: number }>();
 	private readonly storageDir = mkdtempSync(join(tmpdir(), 'pruna-simulator-'));
 	private readonly sockets = new Set<Socket>();
@@ -189,6 +196,7 @@ export class PrunaSimulator {
 	constructor(options: SimulatorOptions = {}) {
 		this.options = options;
 		this.apiKey = options.apiKey ?? `sim_${randomId(24)}`;
+		this.defaultPlan = options.defaultPlan ?? {};
 	}
 
 	static async start(options: SimulatorOptions = {}): Promise<PrunaSimulator> {
@@ -231,11 +239,14 @@ export class PrunaSimulator {
 	): { id: string; getUrl: string } {
 		const model = plan.model ?? 'p-image';
 		const id = randomId(26);
+		const task = this.findModel(model)?.task;
 		const content: ContentSpec =
 			plan.content ??
-			(simulatedModels[model]?.output === 'video'
+			(task === 'video'
 				? { kind: 'bytes', size: 256 * 1024, contentType: 'video/mp4' }
-				: { kind: 'png' });
+				: task === 'loraTraining'
+					? { kind: 'bytes', size: 64 * 1024, contentType: 'application/zip' }
+					: { kind: 'png' });
 		const extension =
 			content.kind === 'png' ? 'png' : (content.contentType ?? 'video/mp4').split('/')[1];
 		const seed = this.contentSeed++;
@@ -294,6 +305,15 @@ export class PrunaSimulator {
 		if (content) content.expiresAt = Date.now() - 1;
 	}
 
+	/** Makes the simulator serve a model the catalog does not list yet (as Pruna adds models). */
+	defineModel(model: PrunaModel): void {
+		this.extraModels.set(model.name, model);
+	}
+
+	private findModel(name: string): PrunaModel | undefined {
+		return findModel(name) ?? this.extraModels.get(name);
+	}
+
 	injectFault(rule: FaultRule): void {
 		this.faults.push({ ...rule });
 	}
@@ -302,10 +322,11 @@ export class PrunaSimulator {
 		this.faults.length = 0;
 	}
 
-	/** Forgets recorded requests and faults; predictions and content stay. */
+	/** Forgets recorded requests, faults and a changed default plan; predictions and content stay. */
 	reset(): void {
 		this.requests.length = 0;
 		this.clearFaults();
+		this.defaultPlan = this.options.defaultPlan ?? {};
 	}
 
 	requestsTo(pathPrefix: string): RecordedRequest[] {
@@ -344,6 +365,9 @@ export class PrunaSimulator {
 			}
 			if (fault?.kind === 'status') {
 				await this.drain(request, record);
+				for (const [name, value] of Object.entries(fault.headers ?? {})) {
+					response.setHeader(name, value);
+				}
 				throw new ApiFailure(
 					fault.status,
 					fault.code ?? (fault.status === 429 ? 'RATE_LIMIT_EXCEEDED' : 'INTERNAL_ERROR'),
@@ -425,15 +449,20 @@ export class PrunaSimulator {
 		return rule.fault;
 	}
 
-	private countRate(response: ServerResponse, endpoint: Endpoint, key: string): void {
+	private countRate(
+		response: ServerResponse,
+		endpoint: Endpoint,
+		key: string,
+		model?: string,
+	): void {
 		const defaults: Record<Endpoint, number> = {
 			files: 10_000,
 			predictions: 500,
 			status: 30_000,
 			delivery: 10_000,
 		};
-		const limit =
-			this.options.rateLimits?.[endpoint] ?? (key.includes('trainer') ? 5 : defaults[endpoint]);
+		const modelLimit = model === undefined ? undefined : this.findModel(model)?.requestsPerMinute;
+		const limit = this.options.rateLimits?.[endpoint] ?? modelLimit ?? defaults[endpoint];
 		const windowMs = this.options.rateLimitWindowMs ?? 60_000;
 		const now = Date.now();
 		let window = this.rateWindows.get(key);
@@ -497,7 +526,8 @@ export class PrunaSimulator {
 			record.bodyBytes += (chunk as Buffer).length;
 		}
 		try {
-			return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+			record.json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+			return record.json;
 		} catch {
 			throw new ApiFailure(
 				400,
@@ -700,7 +730,7 @@ export class PrunaSimulator {
 				'Invalid request parameters',
 				"Field 'model' is required",
 			);
-		const schema = simulatedModels[model];
+		const schema = this.findModel(model);
 		if (!schema)
 			throw new ApiFailure(
 				400,
@@ -708,7 +738,7 @@ export class PrunaSimulator {
 				'Invalid request parameters',
 				`Unknown model '${model}'`,
 			);
-		this.countRate(response, 'predictions', `predictions:${model}`);
+		this.countRate(response, 'predictions', `predictions:${model}`, model);
 
 		const input = (body as { input?: unknown })?.input;
 		if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -719,22 +749,7 @@ export class PrunaSimulator {
 				"Field 'input' is required",
 			);
 		}
-		const invalidFields = [
-			...schema.required
-				.filter((field) => (input as Record<string, unknown>)[field] === undefined)
-				.map((field) => ({
-					type: 'missing',
-					field: `input.${field}`,
-					description: 'Field required',
-				})),
-			...Object.keys(input)
-				.filter((field) => !schema.fields.includes(field))
-				.map((field) => ({
-					type: 'extra_forbidden',
-					field: `input.${field}`,
-					description: 'Extra inputs are not permitted',
-				})),
-		];
+		const invalidFields = validateInput(schema, input as Record<string, unknown>);
 		if (invalidFields.length) {
 			this.sendJson(response, 422, {
 				detail: invalidFields.map((field) => `- ${field.field}: ${field.description}\n`).join(''),
@@ -746,7 +761,7 @@ export class PrunaSimulator {
 		}
 
 		const { id, getUrl } = this.addPrediction(
-			{ ...this.options.defaultPlan, model },
+			{ ...this.defaultPlan, model },
 			input as Record<string, unknown>,
 		);
 		if (String(request.headers['try-sync']).toLowerCase() === 'true') {

@@ -1,0 +1,103 @@
+import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { fileNameOption, waitOptionFields } from '../shared/descriptions';
+import { credentialType, requestDefaults } from '../shared/transport';
+import { buildPredictionRequest, toPredictionOutput } from './hooks';
+import { customModel, modelInputProperties, modelOptions } from './properties';
+
+export class PrunaCreatePrediction implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Pruna Create Prediction',
+		name: 'prunaCreatePrediction',
+		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle:
+			'={{ $parameter["model"] === "custom" ? $parameter["customModel"] : $parameter["model"] }}',
+		description: 'Generate an image or video with a Pruna model, optionally waiting for the file',
+		defaults: { name: 'Pruna Create Prediction' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: credentialType, required: true }],
+		requestDefaults,
+		properties: [
+			{
+				displayName: 'Model',
+				name: 'model',
+				type: 'options',
+				default: 'p-image',
+				options: modelOptions,
+				description: 'The Pruna model to run, by task. Its inputs appear below.',
+				routing: {
+					request: { method: 'POST', url: '/v1/predictions' },
+					send: { preSend: [buildPredictionRequest] },
+					output: { postReceive: [toPredictionOutput] },
+				},
+			},
+			{
+				displayName: 'Model Name',
+				name: 'customModel',
+				type: 'string',
+				default: '',
+				required: true,
+				placeholder: 'e.g. p-image-pro',
+				description: 'The model name Pruna documents, sent as the Model header',
+				displayOptions: { show: { model: [customModel] } },
+			},
+			...modelInputProperties,
+			{
+				displayName: 'Additional Input (JSON)',
+				name: 'additionalInput',
+				type: 'json',
+				default: '{}',
+				description:
+					'More input fields as a JSON object, merged last: for fields not listed above or for a custom model',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Download Output',
+						name: 'downloadOutput',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to wait for the prediction and put the generated file in the output item as binary data',
+					},
+					{ ...fileNameOption, displayOptions: { show: { downloadOutput: [true] } } },
+					{
+						displayName: 'Put Output File in Field',
+						name: 'binaryPropertyName',
+						type: 'string',
+						default: 'data',
+						displayOptions: { show: { downloadOutput: [true] } },
+						description: 'The name of the output binary field to put the file in',
+					},
+					{
+						displayName: 'Try Sync',
+						name: 'trySync',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to ask Pruna to answer when the output is ready (up to 60 s) instead of at once. Suits the fast image models.',
+					},
+					{
+						displayName: 'Wait Until Done',
+						name: 'waitUntilDone',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether to poll until the prediction has finished; failed and canceled predictions end as errors',
+					},
+					...waitOptionFields,
+				],
+			},
+		],
+	};
+}

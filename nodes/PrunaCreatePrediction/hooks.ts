@@ -1,0 +1,179 @@
+import type {
+	IDataObject,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+	INodeExecutionData,
+} from 'n8n-workflow';
+import { NodeApiError } from 'n8n-workflow';
+
+import { downloadToBinary } from '../shared/download';
+import { findModel } from '../shared/models';
+import type { PredictionStatus, WaitLimits } from '../shared/polling';
+import {
+	assertSucceeded,
+	parsePredictionStatus,
+	readWaitLimits,
+	statusOutput,
+	waitForPrediction,
+} from '../shared/polling';
+import {
+	assertSuccess,
+	getBaseUrl,
+	outputItem,
+	prunaRequest,
+	resendAfterRateLimit,
+} from '../shared/transport';
+import { collectModelInput, readModelName, withoutSecrets } from './input';
+
+interface CreateOptions extends Partial<WaitLimits> {
+	trySync?: boolean;
+	waitUntilDone?: boolean;
+	downloadOutput?: boolean;
+	binaryPropertyName?: string;
+	fileName?: string;
+}
+
+const predictionsPath = '/v1/predictions';
+
+function readOptions(context: IExecuteSingleFunctions): CreateOptions {
+	return context.getNodeParameter('options', {}) as CreateOptions;
+}
+
+/** The create call for this item: the `Model` header, `Try-Sync` when asked, the `input` body. */
+function predictionRequest(context: IExecuteSingleFunctions): IHttpRequestOptions {
+	const model = readModelName(context);
+	const headers: IDataObject = { Model: model, 'Content-Type': 'application/json' };
+	if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
+	return {
+		method: 'POST',
+		url: predictionsPath,
+		headers,
+		body: { input: collectModelInput(context, model) },
+		json: true,
+	};
+}
+
+export async function buildPredictionRequest(
+	this: IExecuteSingleFunctions,
+	requestOptions: IHttpRequestOptions,
+): Promise<IHttpRequestOptions> {
+	const request = predictionRequest(this);
+	return {
+		...requestOptions,
+		...request,
+		headers: { ...requestOptions.headers, ...request.headers },
+	};
+}
+
+interface CreateAnswer {
+	/** Absent when Try-Sync finished in time. */
+	id?: string;
+	getUrl?: string;
+	input?: IDataObject;
+	/** Present when Try-Sync finished in time: the prediction's final status. */
+	prediction?: PredictionStatus;
+}
+
+/** Tells the two answers apart: a finished Try-Sync answer has a status, an async one an id. */
+function readCreateAnswer(
+	context: IExecuteSingleFunctions,
+	model: string,
+	body: unknown,
+): CreateAnswer {
+	const answer = (typeof body === 'object' && body !== null ? body : {}) as IDataObject;
+	if (answer.status !== undefined) {
+		return { prediction: parsePredictionStatus(context, answer, `from ${model}`) };
+	}
+	if (typeof answer.id !== 'string' || !answer.id) {
+		throw new NodeApiError(
+			context.getNode(),
+			{ body: JSON.stringify(answer).slice(0, 500) },
+			{
+				message: `Create prediction with ${model}: Pruna's answer has neither an ID nor a status`,
+				itemIndex: context.getItemIndex(),
+			},
+		);
+	}
+	return {
+		id: answer.id,
+		getUrl: typeof answer.get_url === 'string' ? answer.get_url : undefined,
+		input:
+			typeof answer.input === 'object' && answer.input !== null
+				? (answer.input as IDataObject)
+				: undefined,
+	};
+}
+
+/**
+ * Reads the create answer; with Wait Until Done or Download Output, follows the prediction to its
+ * end and fetches the file. A 429 is sent again after the reset; nothing else is, because a create
+ * call that reached Pruna may have started a paid job.
+ */
+export async function toPredictionOutput(
+	this: IExecuteSingleFunctions,
+	_items: INodeExecutionData[],
+	firstResponse: IN8nHttpFullResponse,
+): Promise<INodeExecutionData[]> {
+	const model = readModelName(this);
+	const baseUrl = await getBaseUrl(this);
+	const response = await resendAfterRateLimit(
+		this,
+		firstResponse,
+		async () =>
+			await prunaRequest(this, {
+				...predictionRequest(this),
+				url: `${baseUrl}${predictionsPath}`,
+			}),
+		`model ${model}`,
+	);
+	await assertSuccess(this, response, `Create prediction with ${model}`);
+	const answer = readCreateAnswer(this, model, response.body);
+	const label = answer.id ?? `from ${model}`;
+
+	const options = readOptions(this);
+	let prediction: PredictionStatus = answer.prediction ?? { status: 'starting' };
+	if (options.waitUntilDone || options.downloadOutput) {
+		if (answer.id && !answer.prediction) {
+			prediction = await waitForPrediction(
+				this,
+				answer.id,
+				baseUrl,
+				undefined,
+				readWaitLimits(options),
+			);
+		}
+		assertSucceeded(this, label, prediction);
+	}
+
+	const json: IDataObject = { ...statusOutput(answer.id, prediction, baseUrl), model };
+	if (answer.getUrl) json.get_url = answer.getUrl;
+	if (answer.input) json.input = withoutSecrets(answer.input, findModel(model));
+
+	if (!options.downloadOutput) return [outputItem(this, { json })];
+	if (typeof json.generation_url !== 'string') {
+		throw new NodeApiError(
+			this.getNode(),
+			{ status: prediction.status },
+			{
+				message: `Prediction ${label} succeeded but Pruna gave no generation_url to download`,
+				itemIndex: this.getItemIndex(),
+			},
+		);
+	}
+	const file = await downloadToBinary(this, json.generation_url, {
+		fileName: options.fileName,
+	});
+	const binaryPropertyName = options.binaryPropertyName?.trim() || 'data';
+	return [
+		outputItem(this, {
+			json: {
+				...json,
+				fileName: file.json.fileName,
+				mimeType: file.json.mimeType,
+				fileSize: file.json.fileSize,
+			},
+			binary: { [binaryPropertyName]: file.binary },
+		}),
+	];
+}

@@ -1,0 +1,111 @@
+import type {
+	IBinaryData,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	IN8nHttpFullResponse,
+} from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sanitizeFilename } from 'n8n-workflow';
+
+import { mimeTypeFromFileName } from './binary';
+import { readErrorBody } from './errors';
+import { assertSuccess, prunaRequest } from './transport';
+import { fileNameFromUrl } from './urls';
+
+/** Enough for a CDN hop or two; more means a loop. */
+const maxRedirects = 5;
+
+/** The request for generated content: streamed, any type. */
+export const contentRequest: Partial<IHttpRequestOptions> = {
+	method: 'GET',
+	encoding: 'stream',
+	headers: { Accept: '*/*' },
+};
+
+export interface DownloadedFile {
+	json: { url: string; fileName: string; mimeType: string; fileSize?: number };
+	binary: IBinaryData;
+}
+
+function headerValue(response: IN8nHttpFullResponse, name: string): string | undefined {
+	const value = response.headers?.[name];
+	if (value === undefined || value === null) return undefined;
+	return String(Array.isArray(value) ? value[0] : value);
+}
+
+/**
+ * Follows redirects one hop at a time through the transport, so each hop is authenticated (or not)
+ * for its own origin: the key never travels to a CDN.
+ */
+async function followRedirects(
+	context: IExecuteSingleFunctions,
+	url: string,
+	response: IN8nHttpFullResponse,
+): Promise<{ url: string; response: IN8nHttpFullResponse }> {
+	for (let hop = 0; response.statusCode >= 300 && response.statusCode < 400; hop++) {
+		const location = headerValue(response, 'location');
+		// Drain the redirect's (small) body so its connection can be reused.
+		await readErrorBody(response.body);
+		if (!location) break;
+		const next = new URL(location, url);
+		if (hop === maxRedirects || (next.protocol !== 'https:' && next.protocol !== 'http:')) {
+			throw new NodeOperationError(
+				context.getNode(),
+				hop === maxRedirects
+					? `Download of ${url}: more than ${maxRedirects} redirects`
+					: `Download of ${url}: redirected to a non-http(s) URL (${next.protocol})`,
+				{ itemIndex: context.getItemIndex() },
+			);
+		}
+		url = next.toString();
+		response = await prunaRequest(context, { ...contentRequest, url });
+	}
+	return { url, response };
+}
+
+/**
+ * Streams generated content into n8n's binary store, named after the URL (or `fileName`) and typed
+ * by Content-Type. `firstResponse` is the answer to the first GET when routing already sent it.
+ */
+export async function downloadToBinary(
+	context: IExecuteSingleFunctions,
+	requestedUrl: string,
+	options: { fileName?: string; firstResponse?: IN8nHttpFullResponse },
+): Promise<DownloadedFile> {
+	const first =
+		options.firstResponse ??
+		(await prunaRequest(context, { ...contentRequest, url: requestedUrl }));
+	const { url, response } = await followRedirects(context, requestedUrl, first);
+	await assertSuccess(context, response, `Download of ${requestedUrl}`);
+
+	const fileName = sanitizeFilename(
+		options.fileName?.trim() || fileNameFromUrl(requestedUrl) || fileNameFromUrl(url) || 'output',
+	);
+	const mimeType =
+		headerValue(response, 'content-type')?.split(';')[0].trim() ||
+		mimeTypeFromFileName(fileName) ||
+		'application/octet-stream';
+	const expectedBytes = headerValue(response, 'content-length');
+
+	const body = response.body as Parameters<typeof context.helpers.prepareBinaryData>[0];
+	let binary: IBinaryData;
+	try {
+		binary = await context.helpers.prepareBinaryData(body, fileName, mimeType);
+	} catch (error) {
+		// A plain object, not the error: NodeApiError would swap our message for a generic one by its code.
+		throw new NodeApiError(
+			context.getNode(),
+			{ reason: (error as Error).message },
+			{
+				message:
+					`Download of ${requestedUrl} was cut off: the connection closed before the whole file arrived` +
+					` (${(error as Error).message})${expectedBytes ? ` (${expectedBytes} bytes expected)` : ''}`,
+				description: 'The partial file was not output. Run the node again.',
+				itemIndex: context.getItemIndex(),
+			},
+		);
+	}
+	return {
+		json: { url: requestedUrl, fileName, mimeType, fileSize: binary.bytes },
+		binary,
+	};
+}
