@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { INodeParameters, INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
-import { findModel, isPrimaryField, prunaModels } from '../nodes/shared/models';
+import { findModel, isPrimaryField, prunaModels, taskNames } from '../nodes/shared/models';
 import {
 	chain,
 	credentialsFor,
@@ -12,7 +15,7 @@ import {
 	suiteSimulator,
 } from './fixtures';
 import { getEngine } from './harness/engine';
-import { workflow as n8nWorkflow } from './harness/n8n';
+import { workflow as n8nWorkflow, packageRoot } from './harness/n8n';
 import { readBinary, runWorkflow, storeBinary } from './harness/run';
 import { makePng } from './simulator/png.ts';
 import { PrunaSimulator } from './simulator/server.ts';
@@ -73,7 +76,8 @@ describe('Pruna Create Prediction: the request', () => {
 			model: 'p-image-edit',
 			prompt: 'make it night',
 			images: ['https://example.com/a.png', '  ', 'https://example.com/b.png'],
-			// width and prompt_upsampling belong to p-image, chosen before switching models.
+			// Left from p-image, chosen before switching models. n8n itself drops collection values the shown
+			// collection lacks, and the node sends only fields the catalog gives the model: either suffices.
 			inputOptions: { width: 512, prompt_upsampling: true, turbo: false },
 		});
 
@@ -242,6 +246,20 @@ describe('Pruna Create Prediction: its parameters, as n8n shows them', () => {
 		expect(options[0]).toMatchObject({ name: 'Text to Image: p-image', value: 'p-image' });
 		expect(options.find((option) => option.value === 'p-video')!.name).toBe('Video: p-video');
 		expect(options[24].value).toBe('custom');
+	});
+
+	test("the README's model table lists every model with its task and rate limit", () => {
+		const readme = readFileSync(join(packageRoot, 'README.md'), 'utf8');
+		const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+		for (const model of prunaModels) {
+			const cells = [taskNames[model.task], `\`${model.name}\``].map(escape);
+			expect(readme).toMatch(
+				new RegExp(
+					`^\\| ${cells[0]} +\\| ${cells[1]} +\\|.*\\| +${model.requestsPerMinute} +\\|$`,
+					'm',
+				),
+			);
+		}
 	});
 
 	test.each(prunaModels.map((model) => [model.name]))(

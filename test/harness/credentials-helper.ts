@@ -11,7 +11,7 @@ import type {
 	Workflow,
 } from 'n8n-workflow';
 
-import { core, workflow as n8nWorkflow } from './n8n';
+import { core, workflow as n8nWorkflow } from './n8n.ts';
 
 /**
  * Credentials for in-process runs: decrypted data held in memory by type, and authentication applied

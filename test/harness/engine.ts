@@ -15,8 +15,8 @@ import type {
 	IVersionedNodeType,
 } from 'n8n-workflow';
 
-import { CredentialsHelper } from './credentials-helper';
-import { Container, core, packageRoot, workflow as n8nWorkflow } from './n8n';
+import { CredentialsHelper } from './credentials-helper.ts';
+import { Container, core, packageRoot, workflow as n8nWorkflow } from './n8n.ts';
 
 export interface Engine {
 	packageName: string;

@@ -18,8 +18,8 @@ import type {
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 
-import { getEngine } from './engine';
-import { core, workflow as n8nWorkflow } from './n8n';
+import { getEngine } from './engine.ts';
+import { core, workflow as n8nWorkflow } from './n8n.ts';
 
 export interface WorkflowJson {
 	name?: string;
