@@ -766,13 +766,13 @@ export class PrunaSimulator {
 		);
 		if (String(request.headers['try-sync']).toLowerCase() === 'true') {
 			const prediction = this.predictions.get(id)!;
-			const finishesInMs =
-				prediction.createdAt +
-				prediction.plan.startingMs +
-				prediction.plan.processingMs -
-				Date.now();
-			const syncWaitMs = this.options.syncWaitMs ?? 60_000;
-			await delay(Math.max(0, Math.min(finishesInMs, syncWaitMs)));
+			const finishesAt =
+				prediction.createdAt + prediction.plan.startingMs + prediction.plan.processingMs;
+			const givesUpAt = Date.now() + (this.options.syncWaitMs ?? 60_000);
+			// Timers may fire a millisecond early by Date.now(), so wait until the clock agrees.
+			while (Date.now() < Math.min(finishesAt, givesUpAt)) {
+				await delay(Math.min(finishesAt, givesUpAt) - Date.now() + 1);
+			}
 			const status = this.statusOf(prediction);
 			if (status.status === 'succeeded') {
 				this.sendJson(response, 201, {
