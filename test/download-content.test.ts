@@ -189,8 +189,8 @@ describe('Pruna Download Content', () => {
 		);
 	});
 
-	test('a body cut short of its Content-Length fails; it is never stored as a good file', async () => {
-		const path = 'cut/output_1_0.mp4';
+	test('a body cut short of its Content-Length is downloaded again; the file is whole', async () => {
+		const path = 'cut-once/output_1_0.mp4';
 		const url = simulator.addContent(path, {
 			kind: 'bytes',
 			size: 2 * 1024 * 1024,
@@ -204,11 +204,32 @@ describe('Pruna Download Content', () => {
 
 		const result = await download(url);
 
+		expect(result.status).toBe('success');
+		const [item] = result.nodes.Download.items;
+		expect(sha256(await readBinary(item.binary!.data))).toBe(sha256(simulator.contentBytes(path)));
+		expect(simulator.requestsTo(`/v1/predictions/delivery/${path}`)).toHaveLength(2);
+	});
+
+	test('a body cut short every time fails after the retries; it is never stored as a good file', async () => {
+		const path = 'cut/output_1_0.mp4';
+		const url = simulator.addContent(path, {
+			kind: 'bytes',
+			size: 2 * 1024 * 1024,
+			contentType: 'video/mp4',
+		});
+		simulator.injectFault({
+			path: `/v1/predictions/delivery/${path}`,
+			fault: { kind: 'truncate', afterBytes: 300_000 },
+		});
+
+		const result = await download(url);
+
 		expect(result.status).toBe('error');
 		expect(result.nodes.Download.items).toHaveLength(0);
 		expect(result.error?.message).toBe(
 			`Download of ${url} was cut off: the connection closed before the whole file arrived (aborted) (2097152 bytes expected)`,
 		);
+		expect(simulator.requestsTo(`/v1/predictions/delivery/${path}`)).toHaveLength(4);
 	});
 
 	test.each([

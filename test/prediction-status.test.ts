@@ -181,38 +181,61 @@ describe('Pruna Get Prediction Status', () => {
 		expect(simulator.requests).toHaveLength(0);
 	});
 
-	test("the rate limit answer (429) carries Pruna's code and when the limit resets", async () => {
-		const limited = await PrunaSimulator.start({ rateLimits: { status: 2 } });
+	test('a 429 is retried once the limit resets (RateLimit-Reset), and every item succeeds', async () => {
+		const limited = await PrunaSimulator.start({
+			rateLimits: { status: 2 },
+			rateLimitWindowMs: 1000,
+		});
 		try {
 			const ids = [0, 1, 2].map(() => limited.addPrediction().id);
 
 			const result = await runWorkflow(
-				chain(
-					statusNode(
-						{ predictionId: '={{ $json.predictionId }}', waitUntilDone: false },
-						{ onError: 'continueRegularOutput' },
-					),
-				),
+				chain(statusNode({ predictionId: '={{ $json.predictionId }}', waitUntilDone: false })),
 				{
 					credentials: credentialsFor(limited),
 					input: ids.map((predictionId) => ({ json: { predictionId } })),
 				},
 			);
 
-			const items = result.nodes.Status.items;
-			expect(items.filter((item) => item.json.status === 'succeeded')).toHaveLength(2);
-			const limitedItem = items.find((item) => item.json.error);
-			expect(limitedItem?.json.error).toMatch(
-				/^Prediction \w+: Rate limit reached: too many requests to Pruna\. Wait, or space the requests out\. \(RATE_LIMIT_EXCEEDED: Too many requests\)$/,
-			);
-			expect((limitedItem?.error as { description?: string })?.description).toMatch(
-				/The limit resets in \d+ s\./,
-			);
-			const statuses = limited.requests.map((request) => request.status).sort();
-			expect(statuses).toEqual([200, 200, 429]);
+			expect(result.status).toBe('success');
+			expect(result.nodes.Status.items.map((item) => item.json.status)).toEqual([
+				'succeeded',
+				'succeeded',
+				'succeeded',
+			]);
+			const statuses = limited.requests.map((request) => request.status);
+			expect(statuses.filter((status) => status === 429)).toHaveLength(1);
+			expect(statuses.filter((status) => status === 200)).toHaveLength(3);
 		} finally {
 			await limited.close();
 		}
+	});
+
+	test("a 429 whose reset is too far off fails at once, with Pruna's code and when the limit resets", async () => {
+		const { id } = simulator.addPrediction();
+		simulator.injectFault({
+			path: '/v1/predictions/status/',
+			fault: { kind: 'status', status: 429, headers: { 'RateLimit-Reset': '3600' } },
+		});
+
+		const result = await runWorkflow(
+			chain(
+				statusNode(
+					{ predictionId: id, waitUntilDone: false },
+					{ onError: 'continueRegularOutput' },
+				),
+			),
+			{ credentials: credentialsFor(simulator), input: [{ json: {} }] },
+		);
+
+		const [item] = result.nodes.Status.items;
+		expect(item.json.error).toBe(
+			`Prediction ${id}: Rate limit reached: too many requests to Pruna. Wait, or space the requests out. (RATE_LIMIT_EXCEEDED: Too many requests)`,
+		);
+		expect((item.error as { description?: string }).description).toMatch(
+			/^The limit resets in 3600 s\.\nPruna request ID: req_\w+$/,
+		);
+		expect(simulator.requests).toHaveLength(1);
 	});
 
 	test.each([

@@ -17,13 +17,8 @@ import {
 	statusOutput,
 	waitForPrediction,
 } from '../shared/polling';
-import {
-	assertSuccess,
-	getBaseUrl,
-	outputItem,
-	prunaRequest,
-	resendAfterRateLimit,
-} from '../shared/transport';
+import { withRetries } from '../shared/retry';
+import { assertSuccess, getBaseUrl, outputItem, prunaRequest } from '../shared/transport';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 
 interface CreateOptions extends Partial<WaitLimits> {
@@ -117,15 +112,11 @@ export async function toPredictionOutput(
 ): Promise<INodeExecutionData[]> {
 	const model = readModelName(this);
 	const baseUrl = await getBaseUrl(this);
-	const response = await resendAfterRateLimit(
+	// Only a 429 is sent again: any other failure may have started a paid job.
+	const response = await prunaRequest(
 		this,
-		firstResponse,
-		async () =>
-			await prunaRequest(this, {
-				...predictionRequest(this),
-				url: `${baseUrl}${predictionsPath}`,
-			}),
-		`model ${model}`,
+		{ ...predictionRequest(this), url: `${baseUrl}${predictionsPath}` },
+		{ policy: 'rateLimitOnly', answered: firstResponse },
 	);
 	await assertSuccess(this, response, `Create prediction with ${model}`);
 	const answer = readCreateAnswer(this, model, response.body);
@@ -161,9 +152,12 @@ export async function toPredictionOutput(
 			},
 		);
 	}
-	const file = await downloadToBinary(this, json.generation_url, {
-		fileName: options.fileName,
-	});
+	const contentUrl = json.generation_url;
+	const file = await withRetries(
+		this,
+		'transient',
+		async () => await downloadToBinary(this, contentUrl, { fileName: options.fileName }),
+	);
 	const binaryPropertyName = options.binaryPropertyName?.trim() || 'data';
 	return [
 		outputItem(this, {

@@ -2,6 +2,7 @@ import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { fileNameOption } from '../shared/descriptions';
+import { sendWithRetries } from '../shared/retry';
 import { credentialType, requestDefaults } from '../shared/transport';
 import { downloadAsBinary, requestContent } from './hooks';
 
@@ -20,6 +21,8 @@ export class PrunaDownloadContent implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
+		// Not pagination: n8n's hook for sending the request itself, here with retries.
+		requestOperations: { pagination: sendWithRetries },
 		properties: [
 			{
 				displayName: 'URL',
@@ -31,7 +34,7 @@ export class PrunaDownloadContent implements INodeType {
 				description:
 					'The "generation_url" of a finished prediction: an absolute URL, a /v1/predictions/delivery/… path, or the bare delivery path. Content expires about 24 hours after generation.',
 				routing: {
-					send: { preSend: [requestContent] },
+					send: { preSend: [requestContent], paginate: true },
 					output: { postReceive: [downloadAsBinary] },
 				},
 			},

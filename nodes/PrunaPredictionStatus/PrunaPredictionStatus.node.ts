@@ -2,6 +2,7 @@ import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { waitOptionFields } from '../shared/descriptions';
+import { sendWithRetries } from '../shared/retry';
 import { credentialType, requestDefaults } from '../shared/transport';
 import { requestPredictionStatus, waitUntilDone } from './hooks';
 
@@ -20,6 +21,8 @@ export class PrunaPredictionStatus implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
+		// Not pagination: n8n's hook for sending the request itself, here with retries.
+		requestOperations: { pagination: sendWithRetries },
 		properties: [
 			{
 				displayName: 'Prediction ID',
@@ -30,7 +33,7 @@ export class PrunaPredictionStatus implements INodeType {
 				placeholder: 'e.g. 1knpbkf075rme0csjqr987hg4w',
 				description: 'The prediction ID, or its status URL (the get_url of a create answer)',
 				routing: {
-					send: { preSend: [requestPredictionStatus] },
+					send: { preSend: [requestPredictionStatus], paginate: true },
 					output: { postReceive: [waitUntilDone] },
 				},
 			},

@@ -1,6 +1,7 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { sendWithRetries } from '../shared/retry';
 import { credentialType, requestDefaults } from '../shared/transport';
 import { streamUploadBody, toUploadOutput } from './hooks';
 
@@ -20,6 +21,8 @@ export class PrunaUploadFile implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
+		// Not pagination: n8n's hook for sending the request itself, here with retries.
+		requestOperations: { pagination: sendWithRetries },
 		properties: [
 			{
 				displayName: 'Input Binary Field',
@@ -32,7 +35,7 @@ export class PrunaUploadFile implements INodeType {
 					"The file is streamed to Pruna (up to 100 MB). The output has Pruna's answer and its URL, for the next node's image, video or audio fields.",
 				routing: {
 					request: { method: 'POST', url: '/v1/files' },
-					send: { preSend: [streamUploadBody] },
+					send: { preSend: [streamUploadBody], paginate: true },
 					output: { postReceive: [toUploadOutput] },
 				},
 			},

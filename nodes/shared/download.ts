@@ -7,7 +7,7 @@ import type {
 import { NodeApiError, NodeOperationError, sanitizeFilename } from 'n8n-workflow';
 
 import { mimeTypeFromFileName } from './binary';
-import { readErrorBody } from './errors';
+import { markCutOff, readErrorBody } from './errors';
 import { assertSuccess, prunaRequest } from './transport';
 import { fileNameFromUrl } from './urls';
 
@@ -92,17 +92,19 @@ export async function downloadToBinary(
 		binary = await context.helpers.prepareBinaryData(body, fileName, mimeType);
 	} catch (error) {
 		// A plain object, not the error: NodeApiError would swap our message for a generic one by its code.
-		throw new NodeApiError(
+		const cutOff = new NodeApiError(
 			context.getNode(),
 			{ reason: (error as Error).message },
 			{
 				message:
 					`Download of ${requestedUrl} was cut off: the connection closed before the whole file arrived` +
 					` (${(error as Error).message})${expectedBytes ? ` (${expectedBytes} bytes expected)` : ''}`,
-				description: 'The partial file was not output. Run the node again.',
+				description: 'The partial file was not output.',
 				itemIndex: context.getItemIndex(),
 			},
 		);
+		markCutOff(cutOff);
+		throw cutOff;
 	}
 	return {
 		json: { url: requestedUrl, fileName, mimeType, fileSize: binary.bytes },

@@ -22,6 +22,47 @@ export function requireValidInput<T>(
 	});
 }
 
+/** What the retry logic needs to know about an error or an answer, kept beside it. */
+export interface RetryFacts {
+	/** The HTTP status Pruna answered with. */
+	status?: number;
+	rateLimitResetSeconds?: number;
+	/** A download whose body ended early. */
+	cutOff?: boolean;
+	/** Already retried as often as allowed: an enclosing retry must not start over. */
+	retriesExhausted?: boolean;
+}
+
+const factsByTarget = new WeakMap<object, RetryFacts>();
+
+function addFacts(target: unknown, facts: RetryFacts): void {
+	if (typeof target !== 'object' || target === null) return;
+	factsByTarget.set(target, { ...factsByTarget.get(target), ...facts });
+}
+
+export function markRetriesExhausted(errorOrResponse: unknown): void {
+	addFacts(errorOrResponse, { retriesExhausted: true });
+}
+
+export function markCutOff(error: unknown): void {
+	addFacts(error, { cutOff: true });
+}
+
+/** The facts recorded for an error, or read from n8n's own errors (their HTTP code). */
+export function retryFacts(error: unknown): RetryFacts {
+	const recorded =
+		typeof error === 'object' && error !== null ? factsByTarget.get(error) : undefined;
+	if (recorded) return recorded;
+	const httpCode = Number((error as { httpCode?: unknown } | undefined)?.httpCode);
+	return Number.isInteger(httpCode) && httpCode > 0 ? { status: httpCode } : {};
+}
+
+/** Any error as one of n8n's node errors. n8n hands back a NodeApiError it is given, unchanged. */
+export function asNodeError(node: INode, error: unknown): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
+	return new NodeApiError(node, error as JsonObject);
+}
+
 /** The most of an error body we read: Pruna's envelopes are small, a misrouted file may not be. */
 const maxErrorBodyBytes = 64 * 1024;
 
@@ -161,10 +202,18 @@ export async function toPrunaApiError(
 	};
 	if (failure.invalidFields) errorResponse.invalidFields = failure.invalidFields as JsonObject[];
 
-	return new NodeApiError(node, errorResponse, {
+	const error = new NodeApiError(node, errorResponse, {
 		message,
 		description: descriptionParts.join('\n') || undefined,
 		httpCode: String(status),
 		itemIndex,
 	});
+	const resetSeconds = Number(rateLimitReset);
+	addFacts(error, {
+		...factsByTarget.get(response),
+		status,
+		rateLimitResetSeconds:
+			rateLimitReset !== undefined && Number.isFinite(resetSeconds) ? resetSeconds : undefined,
+	});
+	return error;
 }

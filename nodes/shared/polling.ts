@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteSingleFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { assertSuccess, pause, prunaRequest } from './transport';
+import { pause } from './pause';
+import { assertSuccess, prunaRequest } from './transport';
 import { resolveContentUrl, statusUrl } from './urls';
 
 export const predictionStatuses = [

@@ -5,9 +5,10 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
-import { NodeOperationError, sleep } from 'n8n-workflow';
-
-import { readErrorBody, toPrunaApiError } from './errors';
+import { markRetriesExhausted, readErrorBody, toPrunaApiError } from './errors';
+import { pause } from './pause';
+import type { RetryPolicy } from './retry';
+import { errorRetryDelayMs, responseRetryDelayMs, timeoutAsClearError } from './retry';
 import { normalizeBaseUrl } from './urls';
 
 export const credentialType = 'prunaApi';
@@ -26,18 +27,68 @@ export const requestDefaults = {
 	disableFollowRedirect: true,
 } satisfies Partial<IHttpRequestOptions>;
 
-/** The one place that sends a request to Pruna outside declarative routing (polling, redirects). */
+/** n8n's default for declarative requests; the node's Request Options → Timeout overrides it. */
+const defaultTimeoutMs = 300_000;
+
+/** The node's Request Options → Timeout, which n8n adds to every declarative node. */
+export function requestTimeoutMs(context: IExecuteSingleFunctions): number {
+	const timeout = Number(context.getNodeParameter('requestOptions.timeout', defaultTimeoutMs));
+	return Number.isFinite(timeout) && timeout > 0 ? timeout : defaultTimeoutMs;
+}
+
+export interface PrunaRequestSettings {
+	/** Which failures are retried (default `transient`; creating a prediction: `rateLimitOnly`). */
+	policy?: RetryPolicy;
+	/** An answer already received (from declarative routing): judged before anything is sent. */
+	answered?: IN8nHttpFullResponse;
+}
+
+/**
+ * The one place that sends a request to Pruna outside declarative routing (polling, redirects,
+ * retries). It retries as `policy` allows and returns the last answer, whatever its status.
+ */
 export async function prunaRequest(
 	context: IExecuteSingleFunctions,
 	options: IHttpRequestOptions,
+	{ policy = 'transient', answered }: PrunaRequestSettings = {},
 ): Promise<IN8nHttpFullResponse> {
-	return (await context.helpers.httpRequestWithAuthentication.call(context, credentialType, {
-		headers: requestDefaults.headers,
-		ignoreHttpStatusErrors: true,
-		disableFollowRedirect: true,
-		...options,
-		returnFullResponse: true,
-	})) as IN8nHttpFullResponse;
+	const timeout = requestTimeoutMs(context);
+	const send = async () =>
+		(await context.helpers.httpRequestWithAuthentication.call(context, credentialType, {
+			headers: requestDefaults.headers,
+			ignoreHttpStatusErrors: true,
+			disableFollowRedirect: true,
+			timeout,
+			...options,
+			returnFullResponse: true,
+		})) as IN8nHttpFullResponse;
+
+	let response = answered;
+	for (let retry = 1; ; retry++) {
+		if (response === undefined) {
+			try {
+				response = await send();
+			} catch (error) {
+				const delayMs = errorRetryDelayMs(error, policy, retry);
+				if (delayMs === undefined) {
+					if (retry > 1) markRetriesExhausted(error);
+					throw timeoutAsClearError(context, error, timeout);
+				}
+				await pause(context, delayMs, 'a retry');
+				continue;
+			}
+		}
+		const delayMs = responseRetryDelayMs(response, policy, retry);
+		if (delayMs === undefined) {
+			if (retry > 1 && (response.statusCode === 429 || response.statusCode >= 500))
+				markRetriesExhausted(response);
+			return response;
+		}
+		// Read the small error body, so the connection is free for the next attempt.
+		await readErrorBody(response.body);
+		await pause(context, delayMs, 'a retry');
+		response = undefined;
+	}
 }
 
 export async function getBaseUrl(context: IExecuteSingleFunctions): Promise<string> {
@@ -68,53 +119,4 @@ export function outputItem(
 	item: Pick<INodeExecutionData, 'json' | 'binary'>,
 ): INodeExecutionData {
 	return { ...item, pairedItem: { item: context.getItemIndex() } };
-}
-
-/** Sleeps, or ends at once with a "canceled" error when the user stops the execution. */
-export async function pause(
-	context: IExecuteSingleFunctions,
-	ms: number,
-	waitingFor: string,
-): Promise<void> {
-	const signal = context.getExecutionCancelSignal();
-	try {
-		await sleep(ms, signal);
-	} catch (error) {
-		throw new NodeOperationError(
-			context.getNode(),
-			signal?.aborted ? `Execution canceled while waiting for ${waitingFor}` : (error as Error),
-			{ itemIndex: context.getItemIndex() },
-		);
-	}
-}
-
-/** How often a 429 is retried, and the longest wait for a reset we accept before giving up. */
-const maxRateLimitRetries = 3;
-const maxRateLimitWaitSeconds = 60;
-
-function rateLimitResetSeconds(response: IN8nHttpFullResponse, attempt: number): number {
-	const raw = response.headers?.['ratelimit-reset'];
-	const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
-	if (raw !== undefined && raw !== '' && Number.isFinite(seconds) && seconds >= 0) return seconds;
-	return 2 ** (attempt - 1); // no header: 1 s, 2 s, 4 s
-}
-
-/**
- * A 429 means Pruna did nothing, so the request is sent again once the limit resets (RateLimit-Reset),
- * up to `maxRateLimitRetries` times. Any other answer is returned as it is.
- */
-export async function resendAfterRateLimit(
-	context: IExecuteSingleFunctions,
-	response: IN8nHttpFullResponse,
-	resend: () => Promise<IN8nHttpFullResponse>,
-	what: string,
-): Promise<IN8nHttpFullResponse> {
-	for (let attempt = 1; response.statusCode === 429 && attempt <= maxRateLimitRetries; attempt++) {
-		const waitSeconds = rateLimitResetSeconds(response, attempt);
-		if (waitSeconds > maxRateLimitWaitSeconds) break;
-		await readErrorBody(response.body);
-		await pause(context, waitSeconds * 1000, `the rate limit of ${what} to reset`);
-		response = await resend();
-	}
-	return response;
 }
