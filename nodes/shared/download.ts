@@ -4,11 +4,11 @@ import type {
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
 } from 'n8n-workflow';
-import { NodeApiError, NodeOperationError, sanitizeFilename } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, sanitizeFilename, sleep } from 'n8n-workflow';
 
 import { mimeTypeFromFileName } from './binary';
 import { markCutOff, readErrorBody } from './errors';
-import { assertSuccess, prunaRequest } from './transport';
+import { assertSuccess, prunaRequest, requestTimeoutMs } from './transport';
 import { fileNameFromUrl } from './urls';
 
 /** Enough for a CDN hop or two; more means a loop. */
@@ -62,6 +62,68 @@ async function followRedirects(
 	return { url, response };
 }
 
+interface BodyStream extends AsyncIterable<Uint8Array> {
+	destroy(error?: Error): void;
+	constructor: { from?: (source: AsyncIterable<Uint8Array>, options: object) => unknown };
+}
+
+interface WatchedBody {
+	/** What to store: the body relayed, or the body itself when it cannot be watched. */
+	stream: unknown;
+	stop(): void;
+	stalled(): boolean;
+}
+
+/**
+ * Relays the body and ends it when no byte arrives for `idleMs`, so a server that stalls midway
+ * cannot hang the execution: the HTTP client's timeout covers only the wait for the headers. The
+ * relay is made with the body's own class (a Node Readable), so no stream module is imported, and
+ * it counts bytes for one watchdog that wakes once per `idleMs`, not per chunk.
+ */
+function watchForStall(body: unknown, idleMs: number): WatchedBody {
+	const source = body as BodyStream;
+	const makeReadable = source?.constructor?.from;
+	if (typeof makeReadable !== 'function' || typeof source.destroy !== 'function') {
+		return { stream: body, stop: () => {}, stalled: () => false };
+	}
+	let received = 0;
+	let stalled = false;
+	let failPending: ((error: Error) => void) | undefined;
+	const iterator = source[Symbol.asyncIterator]();
+	// A destroyed body does not always end a pending read, so each read can be failed from outside.
+	async function* relay() {
+		for (;;) {
+			const next = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+				failPending = reject;
+				iterator.next().then(resolve, reject);
+			});
+			if (next.done) return;
+			received += next.value.length;
+			yield next.value;
+		}
+	}
+	const controller = new AbortController();
+	void (async () => {
+		for (let seen = -1; received !== seen; ) {
+			seen = received;
+			try {
+				await sleep(idleMs, controller.signal);
+			} catch {
+				return; // stopped: the body ended or failed
+			}
+		}
+		stalled = true;
+		const error = new Error(`no data for ${idleMs / 1000} s`);
+		failPending?.(error);
+		source.destroy(error);
+	})();
+	return {
+		stream: makeReadable.call(source.constructor, relay(), { objectMode: false }),
+		stop: () => controller.abort(),
+		stalled: () => stalled,
+	};
+}
+
 /**
  * Streams generated content into n8n's binary store, named after the URL (or `fileName`) and typed
  * by Content-Type. `firstResponse` is the answer to the first GET when routing already sent it.
@@ -86,11 +148,28 @@ export async function downloadToBinary(
 		'application/octet-stream';
 	const expectedBytes = headerValue(response, 'content-length');
 
-	const body = response.body as Parameters<typeof context.helpers.prepareBinaryData>[0];
+	const idleMs = requestTimeoutMs(context);
+	const watchdog = watchForStall(response.body, idleMs);
 	let binary: IBinaryData;
 	try {
-		binary = await context.helpers.prepareBinaryData(body, fileName, mimeType);
+		binary = await context.helpers.prepareBinaryData(
+			watchdog.stream as Parameters<typeof context.helpers.prepareBinaryData>[0],
+			fileName,
+			mimeType,
+		);
 	} catch (error) {
+		if (watchdog.stalled()) {
+			throw new NodeApiError(
+				context.getNode(),
+				{ reason: 'stalled' },
+				{
+					message: `Download of ${requestedUrl} stalled: no data arrived for ${idleMs / 1000} s`,
+					description:
+						"The partial file was not output. Try again later, or raise the Timeout under the node's Request Options.",
+					itemIndex: context.getItemIndex(),
+				},
+			);
+		}
 		// A plain object, not the error: NodeApiError would swap our message for a generic one by its code.
 		const cutOff = new NodeApiError(
 			context.getNode(),
@@ -105,6 +184,8 @@ export async function downloadToBinary(
 		);
 		markCutOff(cutOff);
 		throw cutOff;
+	} finally {
+		watchdog.stop();
 	}
 	return {
 		json: { url: requestedUrl, fileName, mimeType, fileSize: binary.bytes },

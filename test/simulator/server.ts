@@ -62,7 +62,8 @@ export type Fault =
 	| { kind: 'reset' }
 	| { kind: 'truncate'; afterBytes: number }
 	| { kind: 'redirect'; location: string; status?: 301 | 302 | 307 | 308 }
-	| { kind: 'stall' };
+	/** No answer at all; with `afterBytes` (content only), the body stops there and stays open. */
+	| { kind: 'stall'; afterBytes?: number };
 
 export interface FaultRule {
 	method?: string;
@@ -300,6 +301,11 @@ export class PrunaSimulator {
 		return whole;
 	}
 
+	expireFile(id: string): void {
+		const file = this.files.get(id);
+		if (file) file.expiresAt = Date.now() - 1;
+	}
+
 	expireContent(path: string): void {
 		const content = this.contents.get(path);
 		if (content) content.expiresAt = Date.now() - 1;
@@ -349,7 +355,7 @@ export class PrunaSimulator {
 		try {
 			const fault = this.takeFault(record);
 			if (fault?.kind === 'latency') await delay(fault.ms);
-			if (fault?.kind === 'stall') return;
+			if (fault?.kind === 'stall' && fault.afterBytes === undefined) return;
 			if (fault?.kind === 'reset') {
 				request.socket.destroy();
 				return;
@@ -760,8 +766,16 @@ export class PrunaSimulator {
 			return;
 		}
 
+		const missingFile = this.missingInputFile(input as Record<string, unknown>);
 		const { id, getUrl } = this.addPrediction(
-			{ ...this.defaultPlan, model },
+			missingFile
+				? {
+						...this.defaultPlan,
+						model,
+						outcome: 'failed',
+						error: `Could not fetch input ${missingFile}: the file does not exist or has expired`,
+					}
+				: { ...this.defaultPlan, model },
 			input as Record<string, unknown>,
 		);
 		if (String(request.headers['try-sync']).toLowerCase() === 'true') {
@@ -783,6 +797,17 @@ export class PrunaSimulator {
 			}
 		}
 		this.sendJson(response, 201, { id, model, input, get_url: getUrl });
+	}
+
+	/** An input URL of an upload on this server that no longer exists, as Pruna fails to fetch it. */
+	private missingInputFile(input: Record<string, unknown>): string | undefined {
+		const filesPrefix = `${this.baseUrl}/v1/files/`;
+		const urls = Object.values(input).flatMap((value) => (Array.isArray(value) ? value : [value]));
+		return urls.find((url): url is string => {
+			if (typeof url !== 'string' || !url.startsWith(filesPrefix)) return false;
+			const file = this.files.get(url.slice(filesPrefix.length));
+			return !file || file.expiresAt < Date.now();
+		});
 	}
 
 	private statusOf(prediction: SimulatedPrediction): Record<string, string> {
@@ -856,9 +881,10 @@ export class PrunaSimulator {
 			'Content-Disposition': `attachment; filename="${content.fileName}"`,
 			'Cache-Control': 'public, max-age=3600',
 		});
-		const stopAfter =
-			fault?.kind === 'truncate' ? Math.min(fault.afterBytes, content.size) : content.size;
-		void this.writeContent(response, content, stopAfter);
+		const cutAt =
+			fault?.kind === 'truncate' || fault?.kind === 'stall' ? fault.afterBytes : undefined;
+		const stopAfter = cutAt === undefined ? content.size : Math.min(cutAt, content.size);
+		void this.writeContent(response, content, stopAfter, fault?.kind === 'stall');
 	}
 
 	/** Writes the body with backpressure, so GiB-sized content costs no memory here. */
@@ -866,6 +892,7 @@ export class PrunaSimulator {
 		response: ServerResponse,
 		content: Content,
 		stopAfter: number,
+		stallThere = false,
 	): Promise<void> {
 		const source = content.bytes ?? patternBlock(content.seed);
 		let written = 0;
@@ -875,6 +902,7 @@ export class PrunaSimulator {
 			if (!response.write(slice)) await drained(response);
 			if (content.bytes && written >= content.bytes.length) break;
 		}
+		if (stallThere) return;
 		if (stopAfter < content.size) response.destroy();
 		else response.end();
 	}
