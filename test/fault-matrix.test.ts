@@ -22,7 +22,7 @@ import { makePng } from './simulator/png.ts';
 type NodeKind = 'upload' | 'create' | 'status' | 'download';
 
 const simulator = suiteSimulator({ defaultPlan: { startingMs: 10, processingMs: 60 } });
-const continueOnFail = { onError: 'continueRegularOutput' };
+const continueOnFail = { onError: 'continueRegularOutput' } as const;
 const itemCount = 3;
 
 const paths: Record<NodeKind, string> = {
