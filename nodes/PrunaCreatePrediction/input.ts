@@ -34,7 +34,7 @@ function listEntries(raw: unknown): unknown[] {
 	return entries.flatMap((entry) => {
 		if (Array.isArray(entry)) return listEntries(entry);
 		if (typeof entry === 'string' && entry.trim().startsWith('[')) {
-			const parsed = jsonParse<unknown>(entry, { fallbackValue: undefined });
+			const parsed = jsonParse<unknown>(entry, { fallbackValue: null });
 			if (Array.isArray(parsed)) return listEntries(parsed);
 		}
 		return [entry];
@@ -69,8 +69,7 @@ function inputValue(field: ModelField, raw: unknown): unknown {
 function readAdditionalInput(context: IExecuteSingleFunctions): IDataObject {
 	const raw = context.getNodeParameter('additionalInput', '{}') as unknown;
 	if (raw === '' || raw === undefined || raw === null) return {};
-	const parsed =
-		typeof raw === 'string' ? jsonParse<unknown>(raw, { fallbackValue: undefined }) : raw;
+	const parsed = typeof raw === 'string' ? jsonParse<unknown>(raw, { fallbackValue: null }) : raw;
 	if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
 		throw inputError(
 			context,

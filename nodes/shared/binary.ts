@@ -103,6 +103,8 @@ export function multipartFileBody(
 	mimeType: string,
 	content: BinaryContent,
 ): MultipartBody {
+	// Control characters (line breaks above all) have no place in a file name or a header.
+	fileName = fileName.replace(/\p{Cc}/gu, ' ');
 	const boundary = `----n8n-nodes-pruna-${randomBytes(16).toString('hex')}`;
 	const contentType = `multipart/form-data; boundary=${boundary}`;
 	const head = Buffer.from(

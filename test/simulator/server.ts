@@ -624,8 +624,13 @@ export class PrunaSimulator {
 								/\\(.)/g,
 								'$1',
 							);
+					// Header lines, as a multipart parser reads them: a name before the first colon.
 					const contentType =
-						/content-type:\s*([^\r\n]+)/i.exec(headers)?.[1]?.trim() ?? 'application/octet-stream';
+						headers
+							.split('\r\n')
+							.find((line) => /^content-type\s*:/i.test(line))
+							?.replace(/^[^:]*:/, '')
+							.trim() ?? 'application/octet-stream';
 					const firstBytes = Buffer.alloc(Math.min(64 * 1024, end - start));
 					await handle.read(firstBytes, 0, firstBytes.length, start);
 					return { start, end, name: fileName, contentType, head: firstBytes };
