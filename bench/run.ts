@@ -3,11 +3,17 @@
  * reference measured in the same run and the goal. `npm run bench -- download` runs one.
  */
 import { benchDownload } from './download.ts';
+import { benchStatusChecks } from './status-checks.ts';
+import { benchUpload } from './upload.ts';
+import { benchWait } from './wait.ts';
 import type { BenchRow } from './lib.ts';
 import { fmt } from './lib.ts';
 
 const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	download: benchDownload,
+	upload: benchUpload,
+	wait: benchWait,
+	status: benchStatusChecks,
 };
 
 const chosen = process.argv.slice(2).filter((name) => !name.startsWith('-'));

@@ -36,13 +36,13 @@ function readOptions(context: IExecuteSingleFunctions): CreateOptions {
 }
 
 /** The create call for this item: the `Model` header, `Try-Sync` when asked, the `input` body. */
-function predictionRequest(context: IExecuteSingleFunctions): IHttpRequestOptions {
+async function predictionRequest(context: IExecuteSingleFunctions): Promise<IHttpRequestOptions> {
 	const model = readModelName(context);
 	const headers: IDataObject = { Model: model, 'Content-Type': 'application/json' };
 	if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
 	return {
 		method: 'POST',
-		url: predictionsPath,
+		url: `${await getBaseUrl(context)}${predictionsPath}`,
 		headers,
 		body: { input: collectModelInput(context, model) },
 		json: true,
@@ -53,7 +53,7 @@ export async function buildPredictionRequest(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
-	const request = predictionRequest(this);
+	const request = await predictionRequest(this);
 	return {
 		...requestOptions,
 		...request,
@@ -113,11 +113,10 @@ export async function toPredictionOutput(
 	const model = readModelName(this);
 	const baseUrl = await getBaseUrl(this);
 	// Only a 429 is sent again: any other failure may have started a paid job.
-	const response = await prunaRequest(
-		this,
-		{ ...predictionRequest(this), url: `${baseUrl}${predictionsPath}` },
-		{ policy: 'rateLimitOnly', answered: firstResponse },
-	);
+	const response = await prunaRequest(this, await predictionRequest(this), {
+		policy: 'rateLimitOnly',
+		answered: firstResponse,
+	});
 	await assertSuccess(this, response, `Create prediction with ${model}`);
 	const answer = readCreateAnswer(this, model, response.body);
 	const label = answer.id ?? `from ${model}`;

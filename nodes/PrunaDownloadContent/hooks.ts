@@ -7,14 +7,17 @@ import type {
 
 import { contentRequest, downloadToBinary } from '../shared/download';
 import { requireValidInput } from '../shared/errors';
+import { memoForItem } from '../shared/item-memo';
 import { getBaseUrl, outputItem } from '../shared/transport';
 import { resolveContentUrl } from '../shared/urls';
 
 async function getContentUrl(context: IExecuteSingleFunctions): Promise<string> {
-	return requireValidInput(
-		context,
-		resolveContentUrl(context.getNodeParameter('url', ''), await getBaseUrl(context)),
-		'Give the "generation_url" of Pruna Get Prediction Status, for example {{ $json.generation_url }}.',
+	return await memoForItem(context, 'contentUrl', async () =>
+		requireValidInput(
+			context,
+			resolveContentUrl(context.getNodeParameter('url', ''), await getBaseUrl(context)),
+			'Give the "generation_url" of Pruna Get Prediction Status, for example {{ $json.generation_url }}.',
+		),
 	);
 }
 

@@ -33,7 +33,12 @@ export class PrunaPredictionStatus implements INodeType {
 				placeholder: 'e.g. 1knpbkf075rme0csjqr987hg4w',
 				description: 'The prediction ID, or its status URL (the get_url of a create answer)',
 				routing: {
-					send: { preSend: [requestPredictionStatus], paginate: true },
+					send: {
+						type: 'query',
+						property: 'predictionId',
+						preSend: [requestPredictionStatus],
+						paginate: true,
+					},
 					output: { postReceive: [waitUntilDone] },
 				},
 			},

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { requireValidInput } from '../shared/errors';
+import { memoForItem } from '../shared/item-memo';
 import type { WaitLimits } from '../shared/polling';
 import {
 	assertSucceeded,
@@ -17,11 +18,14 @@ import {
 import { getBaseUrl, outputItem } from '../shared/transport';
 import { parsePredictionId, statusUrl } from '../shared/urls';
 
-function getPredictionId(context: IExecuteSingleFunctions): string {
-	return requireValidInput(
-		context,
-		parsePredictionId(context.getNodeParameter('predictionId', '')),
-		'Give the "id" of a Pruna Create Prediction answer, or its "get_url", for example {{ $json.id }}.',
+/** The item's prediction ID: as routing handed it to preSend, else read from the parameter. */
+function getPredictionId(context: IExecuteSingleFunctions, routed?: unknown): string {
+	return memoForItem(context, 'predictionId', () =>
+		requireValidInput(
+			context,
+			parsePredictionId(routed ?? context.getNodeParameter('predictionId', '')),
+			'Give the "id" of a Pruna Create Prediction answer, or its "get_url", for example {{ $json.id }}.',
+		),
 	);
 }
 
@@ -30,9 +34,13 @@ export async function requestPredictionStatus(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
-	const predictionId = getPredictionId(this);
+	// Routing has already evaluated the parameter into the query (see the node's `send`): take it
+	// from there rather than evaluate the expression again, and ask for the status path instead.
+	const { predictionId: routed, ...qs } = requestOptions.qs ?? {};
+	const predictionId = getPredictionId(this, routed);
 	return {
 		...requestOptions,
+		qs,
 		method: 'GET',
 		url: statusUrl(predictionId, await getBaseUrl(this)),
 	};

@@ -14,7 +14,7 @@ import {
 	mimeTypeFromFileName,
 	multipartFileBody,
 } from '../shared/binary';
-import { assertSuccess, outputItem } from '../shared/transport';
+import { assertSuccess, getBaseUrl, outputItem } from '../shared/transport';
 
 interface UploadOptions {
 	fileName?: string;
@@ -57,6 +57,7 @@ export async function streamUploadBody(
 
 	return {
 		...requestOptions,
+		url: `${await getBaseUrl(this)}/v1/files`,
 		body,
 		headers: { ...requestOptions.headers, 'Content-Type': contentType },
 	};

@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 
 import { markRetriesExhausted, readErrorBody, toPrunaApiError } from './errors';
+import { memoForItem } from './item-memo';
 import { pause } from './pause';
 import type { RetryPolicy } from './retry';
 import { errorRetryDelayMs, responseRetryDelayMs, timeoutAsClearError } from './retry';
@@ -15,13 +16,14 @@ export const credentialType = 'prunaApi';
 
 /**
  * Settings shared by every node's routing and by `prunaRequest`, so a request reads the same
- * whichever path makes it. Status errors are not thrown by the HTTP client: each node's postReceive
- * hook calls `assertSuccess`, which turns them into errors that carry Pruna's code and message.
- * Redirects are never followed by the client, because n8n's client would forward the `apikey` header
- * to any host; the download follows them itself, one hop at a time.
+ * whichever path makes it. Each node's preSend hook sets an absolute URL on the credential's base
+ * URL (read once per item), so n8n need not evaluate a `baseURL` expression for every item.
+ * Status errors are not thrown by the HTTP client: each node's postReceive hook calls
+ * `assertSuccess`, which turns them into errors that carry Pruna's code and message. Redirects are
+ * never followed by the client, because n8n's client would forward the `apikey` header to any host;
+ * the download follows them itself, one hop at a time.
  */
 export const requestDefaults = {
-	baseURL: '={{ $credentials.baseUrl }}',
 	headers: { Accept: 'application/json' },
 	ignoreHttpStatusErrors: true,
 	disableFollowRedirect: true,
@@ -91,9 +93,12 @@ export async function prunaRequest(
 	}
 }
 
+/** The credential's base URL, read once per item. */
 export async function getBaseUrl(context: IExecuteSingleFunctions): Promise<string> {
-	const credentials = await context.getCredentials(credentialType);
-	return normalizeBaseUrl(credentials.baseUrl);
+	return await memoForItem(context, 'baseUrl', async () => {
+		const credentials = await context.getCredentials(credentialType);
+		return normalizeBaseUrl(credentials.baseUrl);
+	});
 }
 
 function isSuccess(response: IN8nHttpFullResponse): boolean {

@@ -48,6 +48,18 @@ function withRoutingExecute(nodeType: INodeType): INodeType {
 }
 
 let enginePromise: Promise<Engine> | undefined;
+let engineExtraNodes: Record<string, INodeType | IVersionedNodeType> = {};
+
+/**
+ * Adds node types from outside the package, such as n8n's own HTTP Request node for a benchmark
+ * against it. Tests of the package do not use this: they load only what its n8n section lists.
+ */
+export async function addNodeTypes(
+	types: Record<string, INodeType | IVersionedNodeType>,
+): Promise<void> {
+	await getEngine();
+	Object.assign(engineExtraNodes, types);
+}
 
 async function startEngine(): Promise<Engine> {
 	const userFolder = mkdtempSync(join(tmpdir(), 'n8n-nodes-pruna-test-'));
@@ -72,6 +84,7 @@ async function startEngine(): Promise<Engine> {
 	for (const [name, { type }] of Object.entries(loader.credentialTypes))
 		credentialTypes[name] = type;
 
+	engineExtraNodes = nodes;
 	const nodeTypes: INodeTypes = {
 		getByName: (type) => {
 			if (!nodes[type]) throw new Error(`Unknown node type ${type}`);

@@ -1,0 +1,123 @@
+/**
+ * 1,000 status checks through Get Prediction Status against the same calls through n8n's own HTTP
+ * Request node (with the Pruna credential), in the same engine and the same run.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import type { INodeType, IVersionedNodeType } from 'n8n-workflow';
+
+import { chain, nodeType, prunaNode } from '../test/fixtures.ts';
+import { addNodeTypes } from '../test/harness/engine.ts';
+import { runWorkflow } from '../test/harness/run.ts';
+import type { BenchRow } from './lib.ts';
+import { fmt, median, startSimulatorProcess } from './lib.ts';
+
+const checks = 1000;
+const runs = 5;
+const httpRequestType = 'n8n-nodes-base.httpRequest';
+
+/** n8n 2.41.1 installed outside the repo (the end-to-end tests' copy), for its HTTP Request node. */
+export const n8nFolder = join(
+	process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+	'n8n-nodes-pruna',
+	'n8n-2.41.1',
+);
+
+function loadHttpRequestNode(): (INodeType | IVersionedNodeType) | undefined {
+	const entry = join(
+		n8nFolder,
+		'node_modules',
+		'n8n-nodes-base',
+		'dist',
+		'nodes',
+		'HttpRequest',
+		'HttpRequest.node.js',
+	);
+	if (!existsSync(entry)) return undefined;
+	const { HttpRequest } = createRequire(entry)(entry) as {
+		HttpRequest: new () => IVersionedNodeType;
+	};
+	return new HttpRequest();
+}
+
+export async function benchStatusChecks(): Promise<BenchRow[]> {
+	const httpRequest = loadHttpRequestNode();
+	if (!httpRequest) {
+		console.log(
+			`1,000 status checks: not measured, n8n is not installed in ${n8nFolder}. Install it with: npm install --prefix "${n8nFolder}" --ignore-scripts n8n@2.41.1`,
+		);
+		return [
+			{
+				name: '1,000 status checks vs HTTP Request node',
+				ours: '-',
+				reference: 'n8n not installed',
+				ratio: undefined,
+				goal: '≤ 1.0×',
+				met: false,
+			},
+		];
+	}
+	await addNodeTypes({ [httpRequestType]: httpRequest });
+
+	const simulator = await startSimulatorProcess({ donePredictions: checks });
+	const credentials = { prunaApi: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl } };
+	const input = simulator.done.map((id) => ({
+		json: { id, url: `${simulator.baseUrl}/v1/predictions/status/${id}` },
+	}));
+	const ours = chain(
+		prunaNode('Status', nodeType.status, { predictionId: '={{ $json.id }}', waitUntilDone: false }),
+	);
+	const reference = chain({
+		...prunaNode('Status', nodeType.status, {}),
+		type: httpRequestType,
+		typeVersion: 4.2,
+		parameters: {
+			url: '={{ $json.url }}',
+			authentication: 'predefinedCredentialType',
+			nodeCredentialType: 'prunaApi',
+			options: {},
+		},
+	});
+	const timed = async (workflow: typeof ours) => {
+		const startedAt = performance.now();
+		const result = await runWorkflow(workflow, { credentials, input });
+		const wallMs = performance.now() - startedAt;
+		const succeeded = result.nodes.Status?.items.filter(
+			(item) => item.json.status === 'succeeded',
+		).length;
+		if (result.status !== 'success' || succeeded !== checks)
+			throw new Error(`Status checks failed: ${result.error?.message}`);
+		return wallMs;
+	};
+
+	try {
+		await timed(ours); // warm-up, both
+		await timed(reference);
+		const oursMs: number[] = [];
+		const referenceMs: number[] = [];
+		for (let run = 0; run < runs; run++) {
+			oursMs.push(await timed(ours));
+			referenceMs.push(await timed(reference));
+		}
+		const oursMedian = median(oursMs);
+		const referenceMedian = median(referenceMs);
+		console.log(
+			`1,000 status checks: Get Prediction Status ${oursMs.map(fmt.ms).join(', ')} (median ${fmt.ms(oursMedian)}); HTTP Request node ${referenceMs.map(fmt.ms).join(', ')} (median ${fmt.ms(referenceMedian)})`,
+		);
+		return [
+			{
+				name: '1,000 status checks',
+				ours: fmt.ms(oursMedian),
+				reference: `HTTP Request node ${fmt.ms(referenceMedian)}`,
+				ratio: oursMedian / referenceMedian,
+				goal: '≤ 1.0×',
+				met: oursMedian / referenceMedian <= 1.0,
+			},
+		];
+	} finally {
+		await simulator.stop();
+	}
+}
