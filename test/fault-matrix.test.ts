@@ -310,6 +310,33 @@ describe('fault matrix: transient faults', () => {
 	});
 });
 
+test('a 503 that lasts while waiting: the poll is retried 3 times, and the wait is not started over', async () => {
+	const { id } = simulator.addPrediction({ processingMs: 60_000 });
+	const path = `/v1/predictions/status/${id}`;
+	// The first check answers "processing"; every poll after it meets the 503.
+	simulator.injectFault({ path, times: 1, fault: { kind: 'latency', ms: 0 } });
+	simulator.injectFault({ path, fault: { kind: 'status', status: 503 } });
+
+	const result = await runWorkflow(
+		chain(
+			prunaNode(
+				'Node',
+				nodeType.status,
+				{ predictionId: id, options: fastPolling },
+				continueOnFail,
+			),
+		),
+		{ credentials: credentialsFor(simulator), input: [{ json: {} }] },
+	);
+
+	expect(String(result.nodes.Node.items[0].json.error)).toMatch(
+		/^Prediction \w+: Pruna is unavailable/,
+	);
+	expect(simulator.requestsTo(path).map((request) => request.status)).toEqual([
+		200, 503, 503, 503, 503,
+	]);
+});
+
 describe('fault matrix: 429 bursts', () => {
 	const limited = suiteSimulator({
 		rateLimits: { files: 1, predictions: 1, status: 1, delivery: 1 },
