@@ -104,3 +104,38 @@ export const fmt = {
 export function settleDisk(): void {
 	spawnSync('sync');
 }
+
+/** The two rows every transfer benchmark reports: wall time against curl, and peak RSS growth. */
+export function transferRows(
+	name: string,
+	oursMs: number[],
+	curl: { command: string; ms: number[] },
+	growthMiB: number[],
+): BenchRow[] {
+	const ours = median(oursMs);
+	const reference = median(curl.ms);
+	const peak = Math.max(...growthMiB);
+	return [
+		{
+			name: `${name}: wall time`,
+			ours: fmt.ms(ours),
+			reference: `${curl.command} ${fmt.ms(reference)}`,
+			ratio: ours / reference,
+			goal: '≤ 1.25× curl',
+			met: ours / reference <= 1.25,
+		},
+		{
+			name: `${name}: peak RSS growth`,
+			ours: fmt.mib(peak),
+			reference: '',
+			ratio: undefined,
+			goal: '≤ 64 MiB',
+			met: peak <= 64,
+		},
+	];
+}
+
+/** Each run's figures and their median, for the line a benchmark prints about itself. */
+export function runsOf(values: number[], format: (value: number) => string): string {
+	return `${values.map(format).join(', ')} (median ${format(median(values))})`;
+}

@@ -13,7 +13,7 @@ import { chain, nodeType, prunaNode } from '../test/fixtures.ts';
 import { addNodeTypes } from '../test/harness/engine.ts';
 import { runWorkflow } from '../test/harness/run.ts';
 import type { BenchRow } from './lib.ts';
-import { fmt, median, startSimulatorProcess } from './lib.ts';
+import { fmt, median, runsOf, startSimulatorProcess } from './lib.ts';
 
 const checks = 1000;
 const runs = 5;
@@ -105,7 +105,7 @@ export async function benchStatusChecks(): Promise<BenchRow[]> {
 		const oursMedian = median(oursMs);
 		const referenceMedian = median(referenceMs);
 		console.log(
-			`1,000 status checks: Get Prediction Status ${oursMs.map(fmt.ms).join(', ')} (median ${fmt.ms(oursMedian)}); HTTP Request node ${referenceMs.map(fmt.ms).join(', ')} (median ${fmt.ms(referenceMedian)})`,
+			`1,000 status checks: Get Prediction Status ${runsOf(oursMs, fmt.ms)}; HTTP Request node ${runsOf(referenceMs, fmt.ms)}`,
 		);
 		return [
 			{

@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import { chain, nodeType, prunaNode } from '../test/fixtures.ts';
 import { runWorkflow, storeBinary } from '../test/harness/run.ts';
 import type { BenchRow } from './lib.ts';
-import { fmt, measure, median, settleDisk, startSimulatorProcess, timeCommand } from './lib.ts';
+import {
+	fmt,
+	measure,
+	runsOf,
+	settleDisk,
+	startSimulatorProcess,
+	timeCommand,
+	transferRows,
+} from './lib.ts';
 
 const sizeBytes = 100 * 1000 * 1000;
 const runs = 3;
@@ -62,30 +70,10 @@ export async function benchUpload(): Promise<BenchRow[]> {
 			growthMiB.push(measured.peakRssGrowthMiB);
 		}
 
-		const ours = median(oursMs);
-		const curl = median(curlMs);
-		const peak = Math.max(...growthMiB);
 		console.log(
-			`upload 100 MB: ours ${oursMs.map(fmt.ms).join(', ')} (median ${fmt.ms(ours)}); curl -F ${curlMs.map(fmt.ms).join(', ')} (median ${fmt.ms(curl)}); peak RSS growth ${growthMiB.map(fmt.mib).join(', ')}`,
+			`upload 100 MB: ours ${runsOf(oursMs, fmt.ms)}; curl -F ${runsOf(curlMs, fmt.ms)}; peak RSS growth ${growthMiB.map(fmt.mib).join(', ')}`,
 		);
-		return [
-			{
-				name: 'Upload 100 MB: wall time',
-				ours: fmt.ms(ours),
-				reference: `curl -F ${fmt.ms(curl)}`,
-				ratio: ours / curl,
-				goal: '≤ 1.25× curl',
-				met: ours / curl <= 1.25,
-			},
-			{
-				name: 'Upload 100 MB: peak RSS growth',
-				ours: fmt.mib(peak),
-				reference: '',
-				ratio: undefined,
-				goal: '≤ 64 MiB',
-				met: peak <= 64,
-			},
-		];
+		return transferRows('Upload 100 MB', oursMs, { command: 'curl -F', ms: curlMs }, growthMiB);
 	} finally {
 		rmSync(file, { force: true });
 		await simulator.stop();

@@ -22,6 +22,15 @@ export function requireValidInput<T>(
 	});
 }
 
+/** Seconds until the rate limit resets, from Pruna's `RateLimit-Reset` header. */
+export function rateLimitResetSeconds(response: IN8nHttpFullResponse): number | undefined {
+	const raw = response.headers?.['ratelimit-reset'];
+	const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
+	return raw === undefined || raw === '' || !Number.isFinite(seconds) || seconds < 0
+		? undefined
+		: seconds;
+}
+
 /** What the retry logic needs to know about an error or an answer, kept beside it. */
 export interface RetryFacts {
 	/** The HTTP status Pruna answered with. */
@@ -187,9 +196,9 @@ export async function toPrunaApiError(
 	} else if (failure.details) {
 		descriptionParts.push(failure.details);
 	}
-	const rateLimitReset = response.headers?.['ratelimit-reset'];
-	if (status === 429 && rateLimitReset !== undefined) {
-		descriptionParts.push(`The limit resets in ${String(rateLimitReset)} s.`);
+	const resetSeconds = rateLimitResetSeconds(response);
+	if (status === 429 && resetSeconds !== undefined) {
+		descriptionParts.push(`The limit resets in ${resetSeconds} s.`);
 	}
 	if (failure.requestId) descriptionParts.push(`Pruna request ID: ${failure.requestId}`);
 
@@ -208,12 +217,6 @@ export async function toPrunaApiError(
 		httpCode: String(status),
 		itemIndex,
 	});
-	const resetSeconds = Number(rateLimitReset);
-	addFacts(error, {
-		...factsByTarget.get(response),
-		status,
-		rateLimitResetSeconds:
-			rateLimitReset !== undefined && Number.isFinite(resetSeconds) ? resetSeconds : undefined,
-	});
+	addFacts(error, { ...factsByTarget.get(response), status, rateLimitResetSeconds: resetSeconds });
 	return error;
 }

@@ -8,7 +8,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { asNodeError, markRetriesExhausted, retryFacts } from './errors';
+import { asNodeError, markRetriesExhausted, rateLimitResetSeconds, retryFacts } from './errors';
 import { pause } from './pause';
 
 /**
@@ -58,20 +58,51 @@ export function isTimeout(error: unknown): boolean {
 	return codes.includes('ETIMEDOUT') || codes.includes('ECONNABORTED');
 }
 
-/** How long to wait before trying again after `error`, or undefined when it must not be retried. */
-function retryDelayMs(error: unknown, policy: RetryPolicy, retry: number): number | undefined {
-	const facts = retryFacts(error);
-	if (facts.retriesExhausted) return undefined;
-	if (facts.status === 429) {
-		const seconds = facts.rateLimitResetSeconds ?? backoffMs(retry) / 1000;
+interface Failure {
+	/** The HTTP status, when Pruna answered. */
+	status?: number;
+	rateLimitResetSeconds?: number;
+	/** No answer, or a body cut off: a dropped connection rather than a refusal. */
+	dropped?: boolean;
+}
+
+/** How long to wait before the next attempt after `failure`, or undefined when it is final. */
+function retryDelayMs(failure: Failure, policy: RetryPolicy, retry: number): number | undefined {
+	if (retry > maxRetries) return undefined;
+	if (failure.status === 429) {
+		const seconds = failure.rateLimitResetSeconds ?? backoffMs(retry) / 1000;
 		return seconds <= maxRateLimitWaitSeconds ? seconds * 1000 : undefined;
 	}
 	if (policy === 'rateLimitOnly') return undefined;
-	if (facts.status !== undefined)
-		return transientStatuses.includes(facts.status) ? backoffMs(retry) : undefined;
-	if (facts.cutOff || errorCodes(error).some((code) => transientNetworkCodes.includes(code)))
-		return backoffMs(retry);
-	return undefined;
+	const transient =
+		failure.status === undefined ? failure.dropped : transientStatuses.includes(failure.status);
+	return transient ? backoffMs(retry) : undefined;
+}
+
+/** The wait before sending again after `response`, or undefined when the answer is final. */
+export function responseRetryDelayMs(
+	response: IN8nHttpFullResponse,
+	policy: RetryPolicy,
+	retry: number,
+): number | undefined {
+	const failure = {
+		status: response.statusCode,
+		rateLimitResetSeconds: rateLimitResetSeconds(response),
+	};
+	return retryDelayMs(failure, policy, retry);
+}
+
+/** The wait before trying again after `error`, or undefined when it must not be retried. */
+export function errorRetryDelayMs(
+	error: unknown,
+	policy: RetryPolicy,
+	retry: number,
+): number | undefined {
+	const facts = retryFacts(error);
+	if (facts.retriesExhausted) return undefined;
+	const dropped =
+		facts.cutOff === true || errorCodes(error).some((code) => transientNetworkCodes.includes(code));
+	return retryDelayMs({ ...facts, dropped }, policy, retry);
 }
 
 /**
@@ -95,34 +126,6 @@ export async function withRetries<T>(
 			await pause(context, delayMs, 'a retry');
 		}
 	}
-}
-
-/** How long to wait before sending again after `response`, or undefined when it is final. */
-export function responseRetryDelayMs(
-	response: IN8nHttpFullResponse,
-	policy: RetryPolicy,
-	retry: number,
-): number | undefined {
-	if (retry > maxRetries) return undefined;
-	if (response.statusCode === 429) {
-		const raw = response.headers?.['ratelimit-reset'];
-		const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
-		if (raw === undefined || raw === '' || !Number.isFinite(seconds) || seconds < 0)
-			return backoffMs(retry);
-		return seconds <= maxRateLimitWaitSeconds ? seconds * 1000 : undefined;
-	}
-	return policy === 'transient' && transientStatuses.includes(response.statusCode)
-		? backoffMs(retry)
-		: undefined;
-}
-
-/** How long to wait before trying again after `error`, or undefined when it must not be retried. */
-export function errorRetryDelayMs(
-	error: unknown,
-	policy: RetryPolicy,
-	retry: number,
-): number | undefined {
-	return retry > maxRetries ? undefined : retryDelayMs(error, policy, retry);
 }
 
 /**
