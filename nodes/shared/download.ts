@@ -92,14 +92,23 @@ function watchForStall(body: unknown, idleMs: number): WatchedBody {
 	const iterator = source[Symbol.asyncIterator]();
 	// A destroyed body does not always end a pending read, so each read can be failed from outside.
 	async function* relay() {
-		for (;;) {
-			const next = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-				failPending = reject;
-				iterator.next().then(resolve, reject);
-			});
-			if (next.done) return;
-			received += next.value.length;
-			yield next.value;
+		let ended = false;
+		try {
+			for (;;) {
+				const next = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+					failPending = reject;
+					iterator.next().then(resolve, reject);
+				});
+				if (next.done) {
+					ended = true;
+					return;
+				}
+				received += next.value.length;
+				yield next.value;
+			}
+		} finally {
+			// The store stopped reading early (or the read failed): release the connection.
+			if (!ended) source.destroy();
 		}
 	}
 	const controller = new AbortController();
