@@ -19,6 +19,7 @@ import {
 } from '../shared/polling';
 import { withRetries } from '../shared/retry';
 import { assertSuccess, getBaseUrl, outputItem, prunaRequest } from '../shared/transport';
+import { memoForItem } from '../shared/item-memo';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 
 interface CreateOptions extends Partial<WaitLimits> {
@@ -35,29 +36,40 @@ function readOptions(context: IExecuteSingleFunctions): CreateOptions {
 	return context.getNodeParameter('options', {}) as CreateOptions;
 }
 
-/** The create call for this item: the `Model` header, `Try-Sync` when asked, the `input` body. */
-async function predictionRequest(context: IExecuteSingleFunctions): Promise<IHttpRequestOptions> {
-	const model = readModelName(context);
-	const headers: IDataObject = { Model: model, 'Content-Type': 'application/json' };
-	if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
-	return {
-		method: 'POST',
-		url: `${await getBaseUrl(context)}${predictionsPath}`,
-		headers,
-		body: { input: collectModelInput(context, model) },
-		json: true,
-	};
+interface PredictionRequest {
+	model: string;
+	options: IHttpRequestOptions;
+}
+
+/**
+ * The create call for this item: the `Model` header, `Try-Sync` when asked, the `input` body. Built
+ * once per item, in preSend; postReceive reuses it for a retry after a 429.
+ */
+async function predictionRequest(context: IExecuteSingleFunctions): Promise<PredictionRequest> {
+	return await memoForItem(context, 'predictionRequest', async () => {
+		const model = readModelName(context);
+		const headers: IDataObject = { Model: model, 'Content-Type': 'application/json' };
+		if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
+		const options: IHttpRequestOptions = {
+			method: 'POST',
+			url: `${await getBaseUrl(context)}${predictionsPath}`,
+			headers,
+			body: { input: collectModelInput(context, model) },
+			json: true,
+		};
+		return { model, options };
+	});
 }
 
 export async function buildPredictionRequest(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
-	const request = await predictionRequest(this);
+	const { options } = await predictionRequest(this);
 	return {
 		...requestOptions,
-		...request,
-		headers: { ...requestOptions.headers, ...request.headers },
+		...options,
+		headers: { ...requestOptions.headers, ...options.headers },
 	};
 }
 
@@ -110,10 +122,10 @@ export async function toPredictionOutput(
 	_items: INodeExecutionData[],
 	firstResponse: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
-	const model = readModelName(this);
+	const { model, options: request } = await predictionRequest(this);
 	const baseUrl = await getBaseUrl(this);
 	// Only a 429 is sent again: any other failure may have started a paid job.
-	const response = await prunaRequest(this, await predictionRequest(this), {
+	const response = await prunaRequest(this, request, {
 		policy: 'rateLimitOnly',
 		answered: firstResponse,
 	});
