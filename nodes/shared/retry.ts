@@ -19,7 +19,7 @@ import { pause } from './pause';
 export type RetryPolicy = 'transient' | 'rateLimitOnly';
 
 /** Retries after the first attempt; with the backoff below, a failing request gives up in ~3.5 s. */
-export const maxRetries = 3;
+const maxRetries = 3;
 const backoffBaseMs = 500;
 /** A longer wait for a rate-limit reset is not worth holding the execution for. */
 const maxRateLimitWaitSeconds = 60;
@@ -53,7 +53,7 @@ function errorCodes(error: unknown): string[] {
 }
 
 /** Whether an error is the HTTP client giving up on a silent server (its `timeout`). */
-export function isTimeout(error: unknown): boolean {
+function isTimeout(error: unknown): boolean {
 	const codes = errorCodes(error);
 	return codes.includes('ETIMEDOUT') || codes.includes('ECONNABORTED');
 }
