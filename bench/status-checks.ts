@@ -4,13 +4,13 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import type { INodeType, IVersionedNodeType } from 'n8n-workflow';
 
 import { chain, nodeType, prunaNode } from '../test/fixtures.ts';
 import { addNodeTypes } from '../test/harness/engine.ts';
+import { n8nFolder, n8nVersion } from '../test/harness/real-n8n.ts';
 import { runWorkflow } from '../test/harness/run.ts';
 import type { BenchRow } from './lib.ts';
 import { fmt, median, runsOf, startSimulatorProcess } from './lib.ts';
@@ -18,13 +18,6 @@ import { fmt, median, runsOf, startSimulatorProcess } from './lib.ts';
 const checks = 1000;
 const runs = 7;
 const httpRequestType = 'n8n-nodes-base.httpRequest';
-
-/** n8n 2.41.1 installed outside the repo (the end-to-end tests' copy), for its HTTP Request node. */
-export const n8nFolder = join(
-	process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
-	'n8n-nodes-pruna',
-	'n8n-2.41.1',
-);
 
 function loadHttpRequestNode(): (INodeType | IVersionedNodeType) | undefined {
 	const entry = join(
@@ -47,7 +40,7 @@ export async function benchStatusChecks(): Promise<BenchRow[]> {
 	const httpRequest = loadHttpRequestNode();
 	if (!httpRequest) {
 		console.log(
-			`1,000 status checks: not measured, n8n is not installed in ${n8nFolder}. Install it with: npm install --prefix "${n8nFolder}" --ignore-scripts n8n@2.41.1`,
+			`1,000 status checks: not measured, n8n ${n8nVersion} is not installed in ${n8nFolder}. Install it with: node scripts/install-n8n.ts`,
 		);
 		return [
 			{

@@ -1,0 +1,270 @@
+/**
+ * The real n8n product, as users run it: n8n 2.41.1 installed once into a cache folder outside the
+ * repo, our built package linked in as a community package, and the `n8n` command line on a user
+ * folder of its own. Used by the end-to-end tests, `npm run dev` and the status-check benchmark.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import { packageRoot } from './n8n.ts';
+
+export const n8nVersion = '2.41.1';
+
+export const cacheRoot = join(
+	process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
+	'n8n-nodes-pruna',
+);
+
+/** Where n8n is installed: outside the repo, shared by every checkout on the machine. */
+export const n8nFolder = join(cacheRoot, `n8n-${n8nVersion}`);
+const n8nBin = join(n8nFolder, 'node_modules', 'n8n', 'bin', 'n8n');
+/** Written last, so a half-finished install is done again rather than used. */
+const installedMarker = join(n8nFolder, '.installed');
+
+function runOrThrow(command: string, args: string[], cwd: string): void {
+	console.log(`$ ${command} ${args.join(' ')}    (in ${cwd})`);
+	const result = spawnSync(command, args, { cwd, stdio: 'inherit' });
+	if (result.status !== 0) {
+		throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
+	}
+}
+
+/**
+ * Installs n8n when it is not there yet. A plain install fails on a Kafka binary download, so
+ * install scripts are skipped and only sqlite3, which n8n's database needs, is built (from source
+ * against Node's headers: its prebuilt download is out of reach). About 5 minutes cold.
+ */
+export function ensureN8nInstalled(): void {
+	if (existsSync(installedMarker)) return;
+	const major = Number(process.versions.node.split('.')[0]);
+	if (major < 24)
+		throw new Error(`n8n ${n8nVersion} needs Node 24 or newer; this is ${process.version}`);
+	console.log(`Installing n8n ${n8nVersion} into ${n8nFolder} (once; about 5 minutes)…`);
+	const started = Date.now();
+	mkdirSync(n8nFolder, { recursive: true });
+	writeFileSync(
+		join(n8nFolder, 'package.json'),
+		`${JSON.stringify({ name: 'n8n-nodes-pruna-n8n-cache', private: true }, null, 2)}\n`,
+	);
+	runOrThrow(
+		'npm',
+		['install', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${n8nVersion}`],
+		n8nFolder,
+	);
+	runOrThrow('npm', ['rebuild', '--ignore-scripts=false', 'sqlite3'], n8nFolder);
+	writeFileSync(installedMarker, `${new Date().toISOString()}\n`);
+	console.log(`n8n ${n8nVersion} installed in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+	return await new Promise((resolve, reject) => {
+		const server = createServer();
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+export interface N8nInstance {
+	userFolder: string;
+	/** Where workflows may read files from (n8n refuses paths outside it). */
+	filesFolder: string;
+	env: NodeJS.ProcessEnv;
+	port: number;
+	url: string;
+}
+
+/**
+ * A fresh n8n user folder with our package linked in as a community package, under
+ * `.n8n/nodes/node_modules/n8n-nodes-pruna`, so the node types carry the real package prefix.
+ * Nothing lands in `~/.n8n`: the user folder, the encryption key and every port are this run's own.
+ */
+export async function prepareN8n(userFolder: string): Promise<N8nInstance> {
+	rmSync(userFolder, { recursive: true, force: true });
+	const communityNodes = join(userFolder, '.n8n', 'nodes', 'node_modules');
+	mkdirSync(communityNodes, { recursive: true });
+	symlinkSync(packageRoot, join(communityNodes, 'n8n-nodes-pruna'), 'dir');
+	const filesFolder = join(userFolder, 'files');
+	mkdirSync(filesFolder);
+	const port = await freePort();
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		// As n8n's own Docker image runs it; jest's NODE_ENV=test silences n8n's output.
+		NODE_ENV: 'production',
+		N8N_USER_FOLDER: userFolder,
+		N8N_ENCRYPTION_KEY: 'n8n-nodes-pruna-local-test-key',
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PORT: String(port),
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		N8N_RESTRICT_FILE_ACCESS_TO: filesFolder,
+		N8N_SECURE_COOKIE: 'false',
+		// Nothing may reach the internet: no telemetry, version checks, templates or surveys.
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+	};
+	return { userFolder, filesFolder, env, port, url: `http://127.0.0.1:${port}` };
+}
+
+export interface CliResult {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/** Runs one `n8n` command line to its end. */
+export async function runN8nCli(instance: N8nInstance, args: string[]): Promise<CliResult> {
+	const child = spawn(process.execPath, [n8nBin, ...args], {
+		cwd: instance.userFolder,
+		env: instance.env,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let stdout = '';
+	let stderr = '';
+	child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+	const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+	return { code, stdout, stderr };
+}
+
+async function runN8nCliOrThrow(instance: N8nInstance, args: string[]): Promise<CliResult> {
+	const result = await runN8nCli(instance, args);
+	if (result.code !== 0) {
+		throw new Error(
+			`n8n ${args.join(' ')} exited with ${result.code}\n${result.stdout}\n${result.stderr}`,
+		);
+	}
+	return result;
+}
+
+/** Imports one credential, decrypted: n8n encrypts it with this instance's key on the way in. */
+export async function importCredential(
+	instance: N8nInstance,
+	credential: { id: string; name: string; type: string; data: Record<string, string> },
+): Promise<void> {
+	const file = join(instance.userFolder, `credential-${credential.id}.json`);
+	writeFileSync(file, JSON.stringify([credential]));
+	await runN8nCliOrThrow(instance, ['import:credentials', `--input=${file}`]);
+	rmSync(file);
+}
+
+/** Imports a workflow under the given id (n8n needs one; an exported example has none). */
+export async function importWorkflow(
+	instance: N8nInstance,
+	id: string,
+	workflow: object,
+): Promise<void> {
+	const file = join(instance.userFolder, `workflow-${id}.json`);
+	writeFileSync(file, JSON.stringify({ ...workflow, id }));
+	await runN8nCliOrThrow(instance, ['import:workflow', `--input=${file}`]);
+}
+
+/**
+ * `n8n execute --id=… --rawOutput`: the run's execution as JSON. n8n prints a few log lines before
+ * it (task broker, runners), so the JSON starts at the first line that opens an object.
+ */
+export async function executeWorkflow(
+	instance: N8nInstance,
+	id: string,
+): Promise<{ result: CliResult; execution: ExecutionJson | undefined }> {
+	const result = await runN8nCli(instance, ['execute', `--id=${id}`, '--rawOutput']);
+	const start = result.stdout.search(/^\{/m);
+	const execution =
+		start < 0 ? undefined : (JSON.parse(result.stdout.slice(start)) as ExecutionJson);
+	return { result, execution };
+}
+
+export interface ExecutionJson {
+	status: string;
+	finished: boolean;
+	data: {
+		resultData: {
+			error?: { message: string };
+			lastNodeExecuted?: string;
+			runData: Record<
+				string,
+				Array<{
+					executionStatus?: string;
+					error?: { message: string };
+					data?: { main: Array<Array<ExecutedItem> | null> };
+				}>
+			>;
+		};
+	};
+}
+
+export interface ExecutedItem {
+	json: Record<string, unknown>;
+	binary?: Record<
+		string,
+		{ id?: string; fileName?: string; mimeType: string; fileExtension?: string; bytes?: number }
+	>;
+	pairedItem?: unknown;
+}
+
+/** The items a node gave in its first run. */
+export function itemsOf(execution: ExecutionJson, nodeName: string): ExecutedItem[] {
+	const runs = execution.data.resultData.runData[nodeName];
+	if (!runs?.length) throw new Error(`Node "${nodeName}" did not run`);
+	return runs[0].data?.main[0] ?? [];
+}
+
+/** Where n8n's filesystem binary mode keeps a stored file (`filesystem-v2:<path>`). */
+export function storedBinaryPath(instance: N8nInstance, binaryId: string): string {
+	const [mode, path] = binaryId.split(/:(.*)/s);
+	if (mode !== 'filesystem-v2' || !path) throw new Error(`Not a filesystem binary id: ${binaryId}`);
+	return join(instance.userFolder, '.n8n', 'storage', path);
+}
+
+export interface RunningN8n {
+	stop(): Promise<void>;
+	/** Everything n8n printed so far, for a failing test's message. */
+	output(): string;
+}
+
+/** `n8n start` on 127.0.0.1, resolved once its readiness check answers 200. */
+export async function startN8n(
+	instance: N8nInstance,
+	extraEnv: NodeJS.ProcessEnv = {},
+	readyWithinMs = 180_000,
+): Promise<RunningN8n> {
+	const child = spawn(process.execPath, [n8nBin, 'start'], {
+		cwd: instance.userFolder,
+		env: { ...instance.env, ...extraEnv },
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	let output = '';
+	child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+	const running: RunningN8n = {
+		output: () => output,
+		async stop() {
+			if (child.exitCode === null) child.kill('SIGTERM');
+			const forced = setTimeout(() => child.kill('SIGKILL'), 20_000);
+			await exited;
+			clearTimeout(forced);
+		},
+	};
+
+	const deadline = Date.now() + readyWithinMs;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null)
+			throw new Error(`n8n start exited with ${child.exitCode}\n${output}`);
+		const ready = await fetch(`${instance.url}/healthz/readiness`)
+			.then((response) => response.ok)
+			.catch(() => false);
+		if (ready) return running;
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
+	await running.stop();
+	throw new Error(`n8n did not become ready within ${readyWithinMs / 1000} s\n${output}`);
+}
