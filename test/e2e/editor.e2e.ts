@@ -11,10 +11,10 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium, selectors } from 'playwright-core';
 
 import { modelOptions } from '../../nodes/PrunaCreatePrediction/properties';
-import { loadExample } from '../harness/examples.ts';
+import { exampleWorkflowId, loadExample } from '../harness/examples.ts';
 import { packageRoot } from '../harness/n8n.ts';
 import type { N8nInstance, RunningN8n } from '../harness/real-n8n.ts';
-import { importCredential, importWorkflow, prepareN8n, startN8n } from '../harness/real-n8n.ts';
+import { importCredential, importWorkflows, prepareN8n, startN8n } from '../harness/real-n8n.ts';
 import { PrunaSimulator } from '../simulator/server.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -51,7 +51,9 @@ beforeAll(async () => {
 		type: 'prunaApi',
 		data: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl },
 	});
-	await importWorkflow(n8n, 'textToImage', loadExample('text-to-image.json'));
+	await importWorkflows(n8n, [
+		{ id: exampleWorkflowId('text-to-image.json'), workflow: loadExample('text-to-image.json') },
+	]);
 	running = await startN8n(n8n);
 
 	// n8n's editor marks elements with data-test-id.
@@ -150,7 +152,7 @@ describe('n8n 2.41.1 (n8n start): credential test and editor', () => {
 	});
 
 	test('the node panel finds the four Pruna nodes, each with its icon', async () => {
-		await page.goto(`${n8n.url}/workflow/textToImage`);
+		await page.goto(`${n8n.url}/workflow/${exampleWorkflowId('text-to-image.json')}`);
 		await page.getByTestId('canvas-node').nth(3).waitFor();
 		expect(await page.getByTestId('canvas-node').count()).toBe(4);
 		// The three Pruna nodes on the canvas show our icon once it has loaded.

@@ -2,17 +2,17 @@
  * Every example workflow, imported into real n8n 2.41.1 with our package installed as a community
  * package and run with `n8n execute --id`, against the simulator on 127.0.0.1.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { sha256 } from '../fixtures';
-import { exampleFiles, loadExample } from '../harness/examples.ts';
+import { exampleFiles, exampleWorkflowId } from '../harness/examples.ts';
 import type { ExecutionJson, N8nInstance } from '../harness/real-n8n.ts';
 import {
 	executeWorkflow,
 	importCredential,
-	importWorkflow,
+	importExamples,
 	itemsOf,
 	prepareN8n,
 	storedBinaryPath,
@@ -28,33 +28,16 @@ const workFolder = mkdtempSync(join(tmpdir(), 'pruna-e2e-'));
 let n8n: N8nInstance;
 const photo = makePng(64, 48, 7);
 
-/** n8n wants a workflow id of at most 21 characters; the file name gives a readable one. */
-const workflowId = (file: string) =>
-	file
-		.replace(/\.json$/, '')
-		.replace(/-/g, '')
-		.slice(0, 21);
-
 beforeAll(async () => {
 	await simulator.listen();
 	n8n = await prepareN8n(join(workFolder, 'n8n'));
-	writeFileSync(join(n8n.filesFolder, 'photo.png'), photo);
 	await importCredential(n8n, {
 		id: 'pruna-api',
 		name: 'Pruna API',
 		type: 'prunaApi',
 		data: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl },
 	});
-	for (const file of exampleFiles()) {
-		const example = loadExample(file);
-		// The example reads from n8n's Docker files folder; here that folder is this run's own.
-		for (const node of example.nodes) {
-			if (node.type === 'n8n-nodes-base.readWriteFile') {
-				node.parameters.fileSelector = join(n8n.filesFolder, 'photo.png');
-			}
-		}
-		await importWorkflow(n8n, workflowId(file), example);
-	}
+	await importExamples(n8n, photo, { id: 'pruna-api', name: 'Pruna API' });
 });
 
 afterAll(async () => {
@@ -68,7 +51,7 @@ beforeEach(() => simulator.reset());
 const latestPredictions = (count: number) => [...simulator.predictions.values()].slice(-count);
 
 async function runExample(file: string): Promise<ExecutionJson> {
-	const { result, execution } = await executeWorkflow(n8n, workflowId(file));
+	const { result, execution } = await executeWorkflow(n8n, exampleWorkflowId(file));
 	if (result.code !== 0 || !execution) {
 		throw new Error(`n8n execute failed (${result.code})\n${result.stdout}\n${result.stderr}`);
 	}

@@ -19,6 +19,13 @@ export function exampleFiles(): string[] {
 		.sort();
 }
 
+/** The id an example gets when imported into n8n, which allows at most 21 characters. */
+export const exampleWorkflowId = (file: string) =>
+	file
+		.replace(/\.json$/, '')
+		.replace(/-/g, '')
+		.slice(0, 21);
+
 export function loadExample(file: string): WorkflowJson & { name: string } {
 	return JSON.parse(readFileSync(join(examplesFolder, file), 'utf8'));
 }

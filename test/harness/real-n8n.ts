@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+import { exampleFiles, exampleWorkflowId, loadExample } from './examples.ts';
 import { packageRoot } from './n8n.ts';
 
 export const n8nVersion = '2.41.1';
@@ -81,18 +82,24 @@ export interface N8nInstance {
 }
 
 /**
- * A fresh n8n user folder with our package linked in as a community package, under
+ * An n8n user folder with our package linked in as a community package, under
  * `.n8n/nodes/node_modules/n8n-nodes-pruna`, so the node types carry the real package prefix.
  * Nothing lands in `~/.n8n`: the user folder, the encryption key and every port are this run's own.
+ * Tests start from an empty folder; `npm run dev` keeps its own between runs.
  */
-export async function prepareN8n(userFolder: string): Promise<N8nInstance> {
-	rmSync(userFolder, { recursive: true, force: true });
+export async function prepareN8n(
+	userFolder: string,
+	{ fresh = true, port }: { fresh?: boolean; port?: number } = {},
+): Promise<N8nInstance> {
+	if (fresh) rmSync(userFolder, { recursive: true, force: true });
 	const communityNodes = join(userFolder, '.n8n', 'nodes', 'node_modules');
 	mkdirSync(communityNodes, { recursive: true });
-	symlinkSync(packageRoot, join(communityNodes, 'n8n-nodes-pruna'), 'dir');
+	const link = join(communityNodes, 'n8n-nodes-pruna');
+	rmSync(link, { force: true });
+	symlinkSync(packageRoot, link, 'dir');
 	const filesFolder = join(userFolder, 'files');
-	mkdirSync(filesFolder);
-	const port = await freePort();
+	mkdirSync(filesFolder, { recursive: true });
+	port ??= await freePort();
 	const env: NodeJS.ProcessEnv = {
 		...process.env,
 		// As n8n's own Docker image runs it; jest's NODE_ENV=test silences n8n's output.
@@ -156,15 +163,38 @@ export async function importCredential(
 	rmSync(file);
 }
 
-/** Imports a workflow under the given id (n8n needs one; an exported example has none). */
-export async function importWorkflow(
+/** Imports workflows in one go, each under its id (n8n needs one; an exported workflow has none). */
+export async function importWorkflows(
 	instance: N8nInstance,
-	id: string,
-	workflow: object,
+	workflows: Array<{ id: string; workflow: object }>,
 ): Promise<void> {
-	const file = join(instance.userFolder, `workflow-${id}.json`);
-	writeFileSync(file, JSON.stringify({ ...workflow, id }));
+	const file = join(instance.userFolder, 'workflows-to-import.json');
+	writeFileSync(file, JSON.stringify(workflows.map(({ id, workflow }) => ({ ...workflow, id }))));
 	await runN8nCliOrThrow(instance, ['import:workflow', `--input=${file}`]);
+	rmSync(file);
+}
+
+/**
+ * Every example workflow, each under `exampleWorkflowId(file)`, its Pruna nodes using the given
+ * credential. The edit example reads a photo from n8n's Docker files folder; here it reads `photo`
+ * from this instance's own files folder.
+ */
+export async function importExamples(
+	instance: N8nInstance,
+	photo: Buffer,
+	credential: { id: string; name: string },
+): Promise<void> {
+	const photoPath = join(instance.filesFolder, 'photo.png');
+	writeFileSync(photoPath, photo);
+	const workflows = exampleFiles().map((file) => {
+		const workflow = loadExample(file);
+		for (const node of workflow.nodes) {
+			if (node.type === 'n8n-nodes-base.readWriteFile') node.parameters.fileSelector = photoPath;
+			if (node.credentials?.prunaApi) node.credentials.prunaApi = credential;
+		}
+		return { id: exampleWorkflowId(file), workflow };
+	});
+	await importWorkflows(instance, workflows);
 }
 
 /**
@@ -233,25 +263,42 @@ export interface RunningN8n {
 /** `n8n start` on 127.0.0.1, resolved once its readiness check answers 200. */
 export async function startN8n(
 	instance: N8nInstance,
-	extraEnv: NodeJS.ProcessEnv = {},
-	readyWithinMs = 180_000,
+	{
+		env = {},
+		readyWithinMs = 180_000,
+		echo = false,
+	}: { env?: NodeJS.ProcessEnv; readyWithinMs?: number; echo?: boolean } = {},
 ): Promise<RunningN8n> {
+	// A process group of its own, so stopping it also stops the task runner n8n starts.
 	const child = spawn(process.execPath, [n8nBin, 'start'], {
 		cwd: instance.userFolder,
-		env: { ...instance.env, ...extraEnv },
+		env: { ...instance.env, ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
 	});
+	const signalGroup = (signal: NodeJS.Signals) => {
+		try {
+			process.kill(-child.pid!, signal);
+		} catch {
+			// The group is gone already.
+		}
+	};
 	let output = '';
-	child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-	child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+	for (const stream of [child.stdout, child.stderr]) {
+		stream.on('data', (chunk: Buffer) => {
+			output += chunk.toString();
+			if (echo) process.stdout.write(chunk);
+		});
+	}
 	const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
 	const running: RunningN8n = {
 		output: () => output,
 		async stop() {
-			if (child.exitCode === null) child.kill('SIGTERM');
-			const forced = setTimeout(() => child.kill('SIGKILL'), 20_000);
+			if (child.exitCode === null) signalGroup('SIGTERM');
+			const forced = setTimeout(() => signalGroup('SIGKILL'), 20_000);
 			await exited;
 			clearTimeout(forced);
+			signalGroup('SIGKILL');
 		},
 	};
 
