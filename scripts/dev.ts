@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../test/harness/n8n.ts';
 import {
 	ensureN8nInstalled,
-	importCredential,
+	importPrunaCredential,
 	importExamples,
 	prepareN8n,
 	startN8n,
@@ -67,11 +67,7 @@ const n8n = await prepareN8n(userFolder, {
 	port: Number(process.env.N8N_PORT ?? 5678),
 });
 // Imported on every start: the simulator's port and key are new each time.
-await importCredential(n8n, {
-	...credential,
-	type: 'prunaApi',
-	data: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl },
-});
+await importPrunaCredential(n8n, simulator, credential);
 // The examples once, so later edits to them are kept.
 if (firstRun) await importExamples(n8n, makePng(640, 480, 1), credential);
 

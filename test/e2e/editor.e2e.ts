@@ -14,7 +14,13 @@ import { modelOptions } from '../../nodes/PrunaCreatePrediction/properties';
 import { exampleWorkflowId, loadExample } from '../harness/examples.ts';
 import { packageRoot } from '../harness/n8n.ts';
 import type { N8nInstance, RunningN8n } from '../harness/real-n8n.ts';
-import { importCredential, importWorkflows, prepareN8n, startN8n } from '../harness/real-n8n.ts';
+import {
+	examplesCredential,
+	importPrunaCredential,
+	importWorkflows,
+	prepareN8n,
+	startN8n,
+} from '../harness/real-n8n.ts';
 import { PrunaSimulator } from '../simulator/server.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -45,12 +51,7 @@ beforeAll(async () => {
 	mkdirSync(screenshots, { recursive: true });
 	await simulator.listen();
 	n8n = await prepareN8n(join(workFolder, 'n8n'));
-	await importCredential(n8n, {
-		id: 'pruna-api',
-		name: 'Pruna API',
-		type: 'prunaApi',
-		data: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl },
-	});
+	await importPrunaCredential(n8n, simulator);
 	await importWorkflows(n8n, [
 		{ id: exampleWorkflowId('text-to-image.json'), workflow: loadExample('text-to-image.json') },
 	]);
@@ -125,13 +126,13 @@ describe('n8n 2.41.1 (n8n start): credential test and editor', () => {
 		};
 
 		// What the credential dialog does: load the credential (the key comes back redacted), test it.
-		const stored = await rest('/credentials/pruna-api?includeData=true');
+		const stored = await rest(`/credentials/${examplesCredential.id}?includeData=true`);
 		const storedData = stored.data as Record<string, string>;
 		expect(storedData.apiKey).not.toBe(simulator.apiKey);
 		expect(storedData.baseUrl).toBe(simulator.baseUrl);
 		const test = async (data: Record<string, string>) =>
 			await rest('/credentials/test', {
-				credentials: { id: 'pruna-api', name: 'Pruna API', type: 'prunaApi', data },
+				credentials: { ...examplesCredential, type: 'prunaApi', data },
 			});
 
 		simulator.reset();

@@ -11,7 +11,7 @@ import { exampleFiles, exampleWorkflowId } from '../harness/examples.ts';
 import type { ExecutionJson, N8nInstance } from '../harness/real-n8n.ts';
 import {
 	executeWorkflow,
-	importCredential,
+	importPrunaCredential,
 	importExamples,
 	itemsOf,
 	prepareN8n,
@@ -31,13 +31,8 @@ const photo = makePng(64, 48, 7);
 beforeAll(async () => {
 	await simulator.listen();
 	n8n = await prepareN8n(join(workFolder, 'n8n'));
-	await importCredential(n8n, {
-		id: 'pruna-api',
-		name: 'Pruna API',
-		type: 'prunaApi',
-		data: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl },
-	});
-	await importExamples(n8n, photo, { id: 'pruna-api', name: 'Pruna API' });
+	await importPrunaCredential(n8n, simulator);
+	await importExamples(n8n, photo);
 });
 
 afterAll(async () => {

@@ -152,13 +152,21 @@ async function runN8nCliOrThrow(instance: N8nInstance, args: string[]): Promise<
 	return result;
 }
 
-/** Imports one credential, decrypted: n8n encrypts it with this instance's key on the way in. */
-export async function importCredential(
+/** The credential the example workflows refer to. */
+export const examplesCredential = { id: 'pruna-api', name: 'Pruna API' };
+
+/**
+ * A Pruna API credential pointing at a simulator, imported decrypted: n8n encrypts it with this
+ * instance's key on the way in. An existing one with the same id is replaced.
+ */
+export async function importPrunaCredential(
 	instance: N8nInstance,
-	credential: { id: string; name: string; type: string; data: Record<string, string> },
+	target: { apiKey: string; baseUrl: string },
+	credential: { id: string; name: string } = examplesCredential,
 ): Promise<void> {
 	const file = join(instance.userFolder, `credential-${credential.id}.json`);
-	writeFileSync(file, JSON.stringify([credential]));
+	const data = { apiKey: target.apiKey, baseUrl: target.baseUrl };
+	writeFileSync(file, JSON.stringify([{ ...credential, type: 'prunaApi', data }]));
 	await runN8nCliOrThrow(instance, ['import:credentials', `--input=${file}`]);
 	rmSync(file);
 }
@@ -182,7 +190,7 @@ export async function importWorkflows(
 export async function importExamples(
 	instance: N8nInstance,
 	photo: Buffer,
-	credential: { id: string; name: string },
+	credential: { id: string; name: string } = examplesCredential,
 ): Promise<void> {
 	const photoPath = join(instance.filesFolder, 'photo.png');
 	writeFileSync(photoPath, photo);
