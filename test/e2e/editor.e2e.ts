@@ -3,7 +3,7 @@
  * REST API, and the editor in Debian's Chromium driven by playwright-core. Screenshots go to
  * e2e-output/ (the README's come from there).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium, selectors } from 'playwright-core';
 
 import { modelOptions } from '../../nodes/PrunaCreatePrediction/properties';
+import { sha256 } from '../fixtures';
 import { exampleWorkflowId, loadExample } from '../harness/examples.ts';
 import { packageRoot } from '../harness/n8n.ts';
 import type { N8nInstance, RunningN8n } from '../harness/real-n8n.ts';
@@ -229,5 +230,40 @@ describe('n8n 2.41.1 (n8n start): credential test and editor', () => {
 		expect(shown).toHaveLength(25); // 24 models and Custom Model
 		expect(shown[shown.length - 1]).toBe('Custom Model');
 		await shot('create-prediction-models');
+	});
+
+	test('the text-to-image example runs from the editor; its PNG downloads byte for byte', async () => {
+		const workflowPage = `${n8n.url}/workflow/${exampleWorkflowId('text-to-image.json')}`;
+		await page.goto(workflowPage);
+		const before = simulator.predictions.size;
+		await page.getByTestId('execute-workflow-button').click();
+		// All four nodes report success on the canvas.
+		await page.getByTestId('canvas-node-status-success').nth(3).waitFor({ timeout: 60_000 });
+		expect(await page.getByTestId('canvas-node-status-success').count()).toBe(4);
+		expect(simulator.predictions.size).toBe(before + 1);
+		const [prediction] = [...simulator.predictions.values()].slice(-1);
+		const fileName = prediction.deliveryPath.split('/').pop()!;
+
+		await page
+			.locator('[data-test-id="canvas-node"][data-node-name="Pruna Download Content"]')
+			.dblclick();
+		const binary = page.getByTestId('ndv-binary-data_0');
+		await binary.waitFor();
+		const shown = await binary.innerText();
+		expect(shown).toContain(fileName);
+		expect(shown).toContain('image/png');
+		await shot('run-from-editor');
+
+		// The editor's Download button serves the stored file: the simulator's bytes, unchanged.
+		const [download] = await Promise.all([
+			page.waitForEvent('download'),
+			page.getByTestId('ndv-download-binary-data').click(),
+		]);
+		expect(download.suggestedFilename()).toBe(fileName);
+		const saved = join(workFolder, 'downloaded.png');
+		await download.saveAs(saved);
+		expect(sha256(readFileSync(saved))).toBe(
+			sha256(simulator.contentBytes(prediction.deliveryPath)),
+		);
 	});
 });
