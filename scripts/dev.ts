@@ -81,7 +81,25 @@ const compiler = spawn(
 	{ cwd: packageRoot, stdio: ['ignore', 'inherit', 'inherit'] },
 );
 const running = await startN8n(n8n, { env: { N8N_DEV_RELOAD: 'true' }, echo: true });
-await setUpOwner(n8n.url);
+
+let stopping = false;
+const stop = async (exitCode: number) => {
+	if (stopping) return;
+	stopping = true;
+	compiler.kill();
+	await running.stop();
+	await simulator.close();
+	process.exit(exitCode);
+};
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+try {
+	await setUpOwner(n8n.url);
+} catch (error) {
+	console.error(error);
+	await stop(1);
+}
 
 console.log(`
 n8n with n8n-nodes-pruna is ready: ${n8n.url}
@@ -90,15 +108,3 @@ n8n with n8n-nodes-pruna is ready: ${n8n.url}
   Workflows   : the examples, named "Pruna: …", in Overview
   Rebuilds    : on each save under nodes/ and credentials/; reload the browser page after it
 Ctrl+C stops n8n, the compiler and the simulator.`);
-
-let stopping = false;
-const stop = async () => {
-	if (stopping) return;
-	stopping = true;
-	compiler.kill();
-	await running.stop();
-	await simulator.close();
-	process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());

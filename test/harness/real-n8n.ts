@@ -14,10 +14,7 @@ import { packageRoot } from './n8n.ts';
 
 export const n8nVersion = '2.41.1';
 
-export const cacheRoot = join(
-	process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'),
-	'n8n-nodes-pruna',
-);
+const cacheRoot = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n8n-nodes-pruna');
 
 /** Where n8n is installed: outside the repo, shared by every checkout on the machine. */
 export const n8nFolder = join(cacheRoot, `n8n-${n8nVersion}`);
@@ -61,7 +58,7 @@ export function ensureN8nInstalled(): void {
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
 	return await new Promise((resolve, reject) => {
 		const server = createServer();
 		server.once('error', reject);
@@ -128,7 +125,7 @@ export interface CliResult {
 }
 
 /** Runs one `n8n` command line to its end. */
-export async function runN8nCli(instance: N8nInstance, args: string[]): Promise<CliResult> {
+async function runN8nCli(instance: N8nInstance, args: string[]): Promise<CliResult> {
 	const child = spawn(process.execPath, [n8nBin, ...args], {
 		cwd: instance.userFolder,
 		env: instance.env,
