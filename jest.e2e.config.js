@@ -1,12 +1,14 @@
-/** @type {import('jest').Config} */
+const unit = require('./jest.config.js');
+
+/**
+ * `npm run test:e2e`: the unit suites' setup, on test/e2e/, one suite at a time.
+ * @type {import('jest').Config}
+ */
 module.exports = {
-	testEnvironment: 'node',
+	...unit,
 	roots: ['<rootDir>/test/e2e'],
 	testMatch: ['**/*.e2e.ts'],
-	transform: {
-		'^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],
-	},
-	// Each n8n command boots the product (a few seconds on 2 cores); the suites share no n8n.
+	// Each suite boots n8n (seconds on 2 cores); one at a time keeps their ports and CPU apart.
 	maxWorkers: 1,
 	testTimeout: 240_000,
 };
