@@ -166,6 +166,25 @@ export function fieldDisplayName(fieldName: string): string {
 		.replace('LORA', 'LoRA');
 }
 
+/** p-image's input; p-image-lora takes exactly the same (OpenAPI 0.5.3). */
+const pImageFields: ModelField[] = [
+	{ name: 'prompt', type: 'string', required: true },
+	{
+		name: 'aspect_ratio',
+		type: 'choice',
+		default: '16:9',
+		choices: ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', 'custom'],
+	},
+	{ name: 'disable_safety_checker', type: 'boolean', default: false },
+	{ name: 'height', type: 'integer', min: 256, max: 1440 },
+	{ name: 'hf_api_token', type: 'secret' },
+	{ name: 'lora_scale', type: 'number', default: 0.5, min: -1, max: 3 },
+	{ name: 'lora_weights', type: 'string' },
+	{ name: 'prompt_upsampling', type: 'boolean', default: false },
+	{ name: 'seed', type: 'integer' },
+	{ name: 'width', type: 'integer', min: 256, max: 1440 },
+];
+
 /** Every model of Pruna's API, in the order of its documentation. */
 export const prunaModels: readonly PrunaModel[] = [
 	{
@@ -493,23 +512,7 @@ export const prunaModels: readonly PrunaModel[] = [
 		task: 'textToImage',
 		summary: "Pruna's fast text-to-image model; refines the prompt itself; preset or custom sizes",
 		requestsPerMinute: 500,
-		fields: [
-			{ name: 'prompt', type: 'string', required: true },
-			{
-				name: 'aspect_ratio',
-				type: 'choice',
-				default: '16:9',
-				choices: ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', 'custom'],
-			},
-			{ name: 'disable_safety_checker', type: 'boolean', default: false },
-			{ name: 'height', type: 'integer', min: 256, max: 1440 },
-			{ name: 'hf_api_token', type: 'secret' },
-			{ name: 'lora_scale', type: 'number', default: 0.5, min: -1, max: 3 },
-			{ name: 'lora_weights', type: 'string' },
-			{ name: 'prompt_upsampling', type: 'boolean', default: false },
-			{ name: 'seed', type: 'integer' },
-			{ name: 'width', type: 'integer', min: 256, max: 1440 },
-		],
+		fields: pImageFields,
 	},
 	{
 		name: 'p-image-edit',
@@ -535,23 +538,7 @@ export const prunaModels: readonly PrunaModel[] = [
 		task: 'textToImage',
 		summary: 'p-image with LoRA weights from Hugging Face (train them with p-image-trainer)',
 		requestsPerMinute: 500,
-		fields: [
-			{ name: 'prompt', type: 'string', required: true },
-			{
-				name: 'aspect_ratio',
-				type: 'choice',
-				default: '16:9',
-				choices: ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', 'custom'],
-			},
-			{ name: 'disable_safety_checker', type: 'boolean', default: false },
-			{ name: 'height', type: 'integer', min: 256, max: 1440 },
-			{ name: 'hf_api_token', type: 'secret' },
-			{ name: 'lora_scale', type: 'number', default: 0.5, min: -1, max: 3 },
-			{ name: 'lora_weights', type: 'string' },
-			{ name: 'prompt_upsampling', type: 'boolean', default: false },
-			{ name: 'seed', type: 'integer' },
-			{ name: 'width', type: 'integer', min: 256, max: 1440 },
-		],
+		fields: pImageFields,
 	},
 	{
 		name: 'p-image-edit-lora',
