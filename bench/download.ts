@@ -35,7 +35,7 @@ export async function benchDownload(): Promise<BenchRow[]> {
 	});
 	const engine = await getEngine();
 	const [warmupUrl, url] = simulator.contentUrls;
-	const credentials = { prunaApi: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl } };
+	const credentials = credentialsFor(simulator);
 	const download = async (contentUrl: string) => {
 		const result = await runWorkflow(
 			chain(

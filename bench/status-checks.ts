@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import type { INodeType, IVersionedNodeType } from 'n8n-workflow';
 
-import { chain, nodeType, prunaNode } from '../test/fixtures.ts';
+import { chain, credentialsFor, nodeType, prunaNode } from '../test/fixtures.ts';
 import { addNodeTypes } from '../test/harness/engine.ts';
 import { n8nFolder, n8nVersion } from '../test/harness/real-n8n.ts';
 import { runWorkflow } from '../test/harness/run.ts';
@@ -56,7 +56,7 @@ export async function benchStatusChecks(): Promise<BenchRow[]> {
 	await addNodeTypes({ [httpRequestType]: httpRequest });
 
 	const simulator = await startSimulatorProcess({ donePredictions: checks });
-	const credentials = { prunaApi: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl } };
+	const credentials = credentialsFor(simulator);
 	const input = simulator.done.map((id) => ({
 		json: { id, url: `${simulator.baseUrl}/v1/predictions/status/${id}` },
 	}));

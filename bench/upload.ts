@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { chain, nodeType, prunaNode } from '../test/fixtures.ts';
+import { chain, credentialsFor, nodeType, prunaNode } from '../test/fixtures.ts';
 import { runWorkflow, storeBinary } from '../test/harness/run.ts';
 import type { BenchRow } from './lib.ts';
 import {
@@ -25,7 +25,7 @@ const runs = 3;
 
 export async function benchUpload(): Promise<BenchRow[]> {
 	const simulator = await startSimulatorProcess({});
-	const credentials = { prunaApi: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl } };
+	const credentials = credentialsFor(simulator);
 	const file = join(tmpdir(), `pruna-bench-upload-${process.pid}.mp4`);
 	try {
 		let content: Buffer | undefined = randomBytes(sizeBytes);

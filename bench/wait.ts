@@ -3,7 +3,7 @@
  * wall time against the latest finish plus one poll interval, and the status requests against the
  * fewest that polling at that interval can make.
  */
-import { chain, nodeType, prunaNode } from '../test/fixtures.ts';
+import { chain, credentialsFor, nodeType, prunaNode } from '../test/fixtures.ts';
 import { runWorkflow } from '../test/harness/run.ts';
 import type { BenchRow } from './lib.ts';
 import { fmt, startSimulatorProcess } from './lib.ts';
@@ -29,7 +29,7 @@ export async function benchWait(): Promise<BenchRow[]> {
 			prunaNode('Status', nodeType.status, { predictionId: warmup.done[0], waitUntilDone: false }),
 		),
 		{
-			credentials: { prunaApi: { apiKey: warmup.apiKey, baseUrl: warmup.baseUrl } },
+			credentials: credentialsFor(warmup),
 		},
 	);
 	await warmup.stop();
@@ -47,7 +47,7 @@ export async function benchWait(): Promise<BenchRow[]> {
 				}),
 			),
 			{
-				credentials: { prunaApi: { apiKey: simulator.apiKey, baseUrl: simulator.baseUrl } },
+				credentials: credentialsFor(simulator),
 				input: simulator.waiting.map((id) => ({ json: { id } })),
 			},
 		);

@@ -54,7 +54,11 @@ export function chain(...nodes: INode[]): WorkflowJson {
 	return { nodes, connections };
 }
 
-export function credentialsFor(simulator: PrunaSimulator, apiKey = simulator.apiKey) {
+/** Pruna API credential data for a simulator, in process or in its own (anything with a key and URL). */
+export function credentialsFor(
+	simulator: { apiKey: string; baseUrl: string },
+	apiKey = simulator.apiKey,
+) {
 	return { prunaApi: { apiKey, baseUrl: simulator.baseUrl } };
 }
 
