@@ -57,9 +57,7 @@ export async function prunaRequest(
 	const timeout = requestTimeoutMs(context);
 	const send = async () =>
 		(await context.helpers.httpRequestWithAuthentication.call(context, credentialType, {
-			headers: requestDefaults.headers,
-			ignoreHttpStatusErrors: true,
-			disableFollowRedirect: true,
+			...requestDefaults,
 			timeout,
 			...options,
 			returnFullResponse: true,
