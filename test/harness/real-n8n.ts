@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { exampleFiles, exampleWorkflowId, loadExample } from './examples.ts';
 import { packageRoot } from './n8n.ts';
@@ -22,9 +22,14 @@ const n8nBin = join(n8nFolder, 'node_modules', 'n8n', 'bin', 'n8n');
 /** Written last, so a half-finished install is done again rather than used. */
 const installedMarker = join(n8nFolder, '.installed');
 
-function runOrThrow(command: string, args: string[], cwd: string): void {
+function runOrThrow(
+	command: string,
+	args: string[],
+	cwd: string,
+	env: NodeJS.ProcessEnv = process.env,
+): void {
 	console.log(`$ ${command} ${args.join(' ')}    (in ${cwd})`);
-	const result = spawnSync(command, args, { cwd, stdio: 'inherit' });
+	const result = spawnSync(command, args, { cwd, stdio: 'inherit', env });
 	if (result.status !== 0) {
 		throw new Error(`${command} ${args.join(' ')} failed with exit code ${result.status}`);
 	}
@@ -52,7 +57,16 @@ export function ensureN8nInstalled(): void {
 		['install', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${n8nVersion}`],
 		n8nFolder,
 	);
-	runOrThrow('npm', ['rebuild', '--ignore-scripts=false', 'sqlite3'], n8nFolder);
+	// Built against the headers of the Node running us (scripts/node24.cjs's Node 24 ships them), as
+	// node-gyp cannot download headers here.
+	const nodeHome = dirname(dirname(process.execPath));
+	const headers = existsSync(join(nodeHome, 'include', 'node', 'node.h'))
+		? { npm_config_nodedir: nodeHome }
+		: {};
+	runOrThrow('npm', ['rebuild', '--ignore-scripts=false', 'sqlite3'], n8nFolder, {
+		...process.env,
+		...headers,
+	});
 	writeFileSync(installedMarker, `${new Date().toISOString()}\n`);
 	console.log(`n8n ${n8nVersion} installed in ${Math.round((Date.now() - started) / 1000)} s`);
 }
