@@ -210,7 +210,7 @@ describe('Pruna Download Content', () => {
 		expect(simulator.requestsTo(`/v1/predictions/delivery/${path}`)).toHaveLength(2);
 	});
 
-	test('a body cut short every time fails after the retries; it is never stored as a good file', async () => {
+	test('a body cut short every time is fetched again until Download Retry Time runs out; it is never stored as a good file', async () => {
 		const path = 'cut/output_1_0.mp4';
 		const url = simulator.addContent(path, {
 			kind: 'bytes',
@@ -222,14 +222,21 @@ describe('Pruna Download Content', () => {
 			fault: { kind: 'truncate', afterBytes: 300_000 },
 		});
 
-		const result = await download(url);
+		const startedAt = Date.now();
+		const result = await download(url, { options: { downloadRetrySeconds: 3 } });
+		const tookMs = Date.now() - startedAt;
 
 		expect(result.status).toBe('error');
 		expect(result.nodes.Download.items).toHaveLength(0);
 		expect(result.error?.message).toBe(
 			`Download of ${url} was cut off: the connection closed before the whole file arrived (aborted) (2097152 bytes expected)`,
 		);
-		expect(simulator.requestsTo(`/v1/predictions/delivery/${path}`)).toHaveLength(4);
+		// Backoff of 0.25–0.5 s, 0.5–1 s, 1–2 s, …: at least three tries within 3 s, and no more than
+		// the bound allows.
+		const tries = simulator.requestsTo(`/v1/predictions/delivery/${path}`).length;
+		expect(tries).toBeGreaterThanOrEqual(3);
+		expect(tries).toBeLessThanOrEqual(8);
+		expect(tookMs).toBeGreaterThanOrEqual(3000);
 	});
 
 	test.each([

@@ -181,7 +181,7 @@ describe('Pruna Get Prediction Status', () => {
 		expect(simulator.requests).toHaveLength(0);
 	});
 
-	test('a 429 is retried once the limit resets (RateLimit-Reset), and every item succeeds', async () => {
+	test('checks are paced by the RateLimit headers: no 429, and the third waits for the reset', async () => {
 		const limited = await PrunaSimulator.start({
 			rateLimits: { status: 2 },
 			rateLimitWindowMs: 1000,
@@ -204,14 +204,26 @@ describe('Pruna Get Prediction Status', () => {
 				'succeeded',
 			]);
 			const statuses = limited.requests.map((request) => request.status);
-			expect(statuses.filter((status) => status === 429)).toHaveLength(1);
-			expect(statuses.filter((status) => status === 200)).toHaveLength(3);
+			expect(statuses).toEqual([200, 200, 200]);
+			// Two fit the first window; the third was held back until Pruna said it had reset.
+			const [first, , third] = limited.requests.map((request) => request.receivedAt);
+			expect(third - first).toBeGreaterThanOrEqual(900);
 		} finally {
 			await limited.close();
 		}
 	});
 
-	test("a 429 whose reset is too far off fails at once, with Pruna's code and when the limit resets", async () => {
+	test("a 429 whose reset lies beyond Rate Limit Wait fails at once, with Pruna's code and when the limit resets", async () => {
+		// A simulator of its own: the status quota it exhausts is shared by everything on its origin.
+		const limited = await PrunaSimulator.start();
+		try {
+			await rateLimitedFarOff(limited);
+		} finally {
+			await limited.close();
+		}
+	});
+
+	async function rateLimitedFarOff(simulator: PrunaSimulator) {
 		const { id } = simulator.addPrediction();
 		simulator.injectFault({
 			path: '/v1/predictions/status/',
@@ -236,7 +248,7 @@ describe('Pruna Get Prediction Status', () => {
 			/^The limit resets in 3600 s\.\nPruna request ID: req_\w+$/,
 		);
 		expect(simulator.requests).toHaveLength(1);
-	});
+	}
 
 	test.each([
 		['   ', 'The prediction ID is empty'],

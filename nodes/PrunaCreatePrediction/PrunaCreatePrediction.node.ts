@@ -2,8 +2,10 @@ import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { fileNameOption, waitOptionFields } from '../shared/descriptions';
+import { downloadRetryOption } from '../shared/download';
+import { pacingOptionFields } from '../shared/request-options';
 import { credentialType, requestDefaults } from '../shared/transport';
-import { buildPredictionRequest, toPredictionOutput } from './hooks';
+import { buildPredictionRequest, sendCreateRequest, toPredictionOutput } from './hooks';
 import { customModel, modelInputProperties, modelOptions } from './properties';
 
 export class PrunaCreatePrediction implements INodeType {
@@ -22,6 +24,8 @@ export class PrunaCreatePrediction implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
+		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
+		requestOperations: { pagination: sendCreateRequest },
 		properties: [
 			{
 				displayName: 'Model',
@@ -32,7 +36,7 @@ export class PrunaCreatePrediction implements INodeType {
 				description: 'The Pruna model to run, by task. Its inputs appear below.',
 				routing: {
 					request: { method: 'POST', url: '/v1/predictions' },
-					send: { preSend: [buildPredictionRequest] },
+					send: { preSend: [buildPredictionRequest], paginate: true },
 					output: { postReceive: [toPredictionOutput] },
 				},
 			},
@@ -96,6 +100,8 @@ export class PrunaCreatePrediction implements INodeType {
 							'Whether to poll until the prediction has finished; failed and canceled predictions end as errors',
 					},
 					...waitOptionFields,
+					{ ...downloadRetryOption, displayOptions: { show: { downloadOutput: [true] } } },
+					...pacingOptionFields,
 				],
 			},
 		],

@@ -1,5 +1,7 @@
 import type {
+	DeclarativeRestApiSettings,
 	IDataObject,
+	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
@@ -7,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError } from 'n8n-workflow';
 
-import { downloadToBinary } from '../shared/download';
+import { downloadRetryPolicy, downloadToBinary } from '../shared/download';
 import { findModel } from '../shared/models';
 import type { PredictionStatus, WaitLimits } from '../shared/polling';
 import {
@@ -17,9 +19,16 @@ import {
 	statusOutput,
 	waitForPrediction,
 } from '../shared/polling';
-import { withRetries } from '../shared/retry';
-import { assertSuccess, getBaseUrl, outputItem, prunaRequest } from '../shared/transport';
+import {
+	assertSuccess,
+	getBaseUrl,
+	outputItem,
+	sendRoutedRequest,
+	setKnownAnswer,
+	setRoutedRetry,
+} from '../shared/transport';
 import { memoForItem } from '../shared/item-memo';
+import { earlierAnswer, forgetAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 
 interface CreateOptions extends Partial<WaitLimits> {
@@ -39,6 +48,8 @@ function readOptions(context: IExecuteSingleFunctions): CreateOptions {
 interface PredictionRequest {
 	model: string;
 	options: IHttpRequestOptions;
+	/** The model, Try-Sync and input: what makes two creates of one item the same paid job. */
+	fingerprint: string;
 }
 
 /**
@@ -50,27 +61,56 @@ async function predictionRequest(context: IExecuteSingleFunctions): Promise<Pred
 		const model = readModelName(context);
 		const headers: IDataObject = { Model: model, 'Content-Type': 'application/json' };
 		if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
+		const input = collectModelInput(context, model);
 		const options: IHttpRequestOptions = {
 			method: 'POST',
 			url: `${await getBaseUrl(context)}${predictionsPath}`,
 			headers,
-			body: { input: collectModelInput(context, model) },
+			body: { input },
 			json: true,
 		};
-		return { model, options };
+		const fingerprint = JSON.stringify([model, headers['Try-Sync'] ?? '', input]);
+		return { model, options, fingerprint };
 	});
 }
 
+/**
+ * Builds the create call. Only a 429 sends it again (nothing was created then). When an earlier
+ * try of this node (n8n's Retry On Fail) already created this item's prediction, that answer is
+ * used and nothing is sent.
+ */
 export async function buildPredictionRequest(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
-	const { options } = await predictionRequest(this);
-	return {
-		...requestOptions,
-		...options,
-		headers: { ...requestOptions.headers, ...options.headers },
-	};
+	try {
+		const { options, fingerprint } = await predictionRequest(this);
+		setRoutedRetry(this, { policy: { kind: 'paid' } });
+		const earlier = earlierAnswer(this, fingerprint);
+		if (earlier) setKnownAnswer(this, { statusCode: 201, headers: {}, body: earlier });
+		return {
+			...requestOptions,
+			...options,
+			headers: { ...requestOptions.headers, ...options.headers },
+		};
+	} catch (error) {
+		throw withCreatedPredictions(this, error);
+	}
+}
+
+/** Sends the create call; an item that fails names the predictions its run created. */
+export async function sendCreateRequest(
+	this: IExecutePaginationFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+): Promise<INodeExecutionData[]> {
+	const item = Object.getPrototypeOf(this) as IExecuteSingleFunctions;
+	try {
+		const output = await sendRoutedRequest.call(this, requestData);
+		forgetAnswer(item, (await predictionRequest(item)).fingerprint);
+		return output;
+	} catch (error) {
+		throw withCreatedPredictions(item, error);
+	}
 }
 
 interface CreateAnswer {
@@ -114,22 +154,19 @@ function readCreateAnswer(
 
 /**
  * Reads the create answer; with Wait Until Done or Download Output, follows the prediction to its
- * end and fetches the file. A 429 is sent again after the reset; nothing else is, because a create
- * call that reached Pruna may have started a paid job.
+ * end and fetches the file.
  */
 export async function toPredictionOutput(
 	this: IExecuteSingleFunctions,
 	_items: INodeExecutionData[],
-	firstResponse: IN8nHttpFullResponse,
+	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
-	const { model, options: request } = await predictionRequest(this);
+	const { model, fingerprint } = await predictionRequest(this);
 	const baseUrl = await getBaseUrl(this);
-	// Only a 429 is sent again: any other failure may have started a paid job.
-	const response = await prunaRequest(this, request, {
-		policy: 'rateLimitOnly',
-		answered: firstResponse,
-	});
 	await assertSuccess(this, response, `Create prediction with ${model}`);
+	if (typeof response.body === 'object' && response.body !== null) {
+		rememberCreated(this, fingerprint, response.body as IDataObject);
+	}
 	const answer = readCreateAnswer(this, model, response.body);
 	const label = answer.id ?? `from ${model}`;
 
@@ -163,12 +200,10 @@ export async function toPredictionOutput(
 			},
 		);
 	}
-	const contentUrl = json.generation_url;
-	const file = await withRetries(
-		this,
-		'transient',
-		async () => await downloadToBinary(this, contentUrl, { fileName: options.fileName }),
-	);
+	const file = await downloadToBinary(this, json.generation_url, {
+		fileName: options.fileName,
+		policy: downloadRetryPolicy(this),
+	});
 	const binaryPropertyName = options.binaryPropertyName?.trim() || 'data';
 	return [
 		outputItem(this, {

@@ -2,8 +2,9 @@ import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { fileNameOption } from '../shared/descriptions';
-import { sendWithRetries } from '../shared/retry';
-import { credentialType, requestDefaults } from '../shared/transport';
+import { downloadRetryOption } from '../shared/download';
+import { pacingOptionFields } from '../shared/request-options';
+import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/transport';
 import { downloadAsBinary, requestContent } from './hooks';
 
 export class PrunaDownloadContent implements INodeType {
@@ -21,8 +22,8 @@ export class PrunaDownloadContent implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
-		// Not pagination: n8n's hook for sending the request itself, here with retries.
-		requestOperations: { pagination: sendWithRetries },
+		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
+		requestOperations: { pagination: sendRoutedRequest },
 		properties: [
 			{
 				displayName: 'URL',
@@ -52,7 +53,7 @@ export class PrunaDownloadContent implements INodeType {
 				type: 'collection',
 				placeholder: 'Add Option',
 				default: {},
-				options: [fileNameOption],
+				options: [fileNameOption, downloadRetryOption, ...pacingOptionFields],
 			},
 		],
 	};

@@ -5,10 +5,10 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
-import { contentRequest, downloadToBinary } from '../shared/download';
+import { contentRequest, downloadRetryPolicy, storeDownload } from '../shared/download';
 import { requireValidInput } from '../shared/errors';
 import { memoForItem } from '../shared/item-memo';
-import { getBaseUrl, outputItem } from '../shared/transport';
+import { assertSuccess, getBaseUrl, outputItem, setRoutedRetry } from '../shared/transport';
 import { resolveContentUrl } from '../shared/urls';
 
 async function getContentUrl(context: IExecuteSingleFunctions): Promise<string> {
@@ -26,6 +26,7 @@ export async function requestContent(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
+	setRoutedRetry(this, { policy: downloadRetryPolicy(this) });
 	return {
 		...requestOptions,
 		...contentRequest,
@@ -38,13 +39,12 @@ export async function requestContent(
 export async function downloadAsBinary(
 	this: IExecuteSingleFunctions,
 	_items: INodeExecutionData[],
-	firstResponse: IN8nHttpFullResponse,
+	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
 	const options = this.getNodeParameter('options', {}) as { fileName?: string };
-	const file = await downloadToBinary(this, await getContentUrl(this), {
-		fileName: options.fileName,
-		firstResponse,
-	});
+	const url = await getContentUrl(this);
+	await assertSuccess(this, response, `Download of ${url}`);
+	const file = await storeDownload(this, url, response, options.fileName);
 	const binaryPropertyName = String(this.getNodeParameter('binaryPropertyName', 'data')).trim();
 	return [outputItem(this, { json: file.json, binary: { [binaryPropertyName]: file.binary } })];
 }

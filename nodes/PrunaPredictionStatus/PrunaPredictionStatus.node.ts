@@ -2,8 +2,8 @@ import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { waitOptionFields } from '../shared/descriptions';
-import { sendWithRetries } from '../shared/retry';
-import { credentialType, requestDefaults } from '../shared/transport';
+import { pacingOptionFields } from '../shared/request-options';
+import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/transport';
 import { requestPredictionStatus, waitUntilDone } from './hooks';
 
 export class PrunaPredictionStatus implements INodeType {
@@ -21,8 +21,8 @@ export class PrunaPredictionStatus implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
-		// Not pagination: n8n's hook for sending the request itself, here with retries.
-		requestOperations: { pagination: sendWithRetries },
+		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
+		requestOperations: { pagination: sendRoutedRequest },
 		properties: [
 			{
 				displayName: 'Prediction ID',
@@ -56,8 +56,13 @@ export class PrunaPredictionStatus implements INodeType {
 				type: 'collection',
 				placeholder: 'Add Option',
 				default: {},
-				displayOptions: { show: { waitUntilDone: [true] } },
-				options: waitOptionFields,
+				options: [
+					...waitOptionFields.map((field) => ({
+						...field,
+						displayOptions: { show: { '/waitUntilDone': [true] } },
+					})),
+					...pacingOptionFields,
+				],
 			},
 		],
 	};

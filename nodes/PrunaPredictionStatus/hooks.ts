@@ -13,9 +13,11 @@ import {
 	readStatusResponse,
 	readWaitLimits,
 	statusOutput,
+	outageTimeoutError,
 	waitForPrediction,
+	waitingPolicy,
 } from '../shared/polling';
-import { getBaseUrl, outputItem } from '../shared/transport';
+import { getBaseUrl, outputItem, setRoutedRetry } from '../shared/transport';
 import { parsePredictionId, statusUrl } from '../shared/urls';
 
 /** The item's prediction ID: as routing handed it to preSend, else read from the parameter. */
@@ -29,6 +31,19 @@ function getPredictionId(context: IExecuteSingleFunctions, routed?: unknown): st
 	);
 }
 
+function waitsUntilDone(context: IExecuteSingleFunctions): boolean {
+	return context.getNodeParameter('waitUntilDone', true) as boolean;
+}
+
+function waitLimits(context: IExecuteSingleFunctions): WaitLimits {
+	return readWaitLimits(context.getNodeParameter('options', {}) as Partial<WaitLimits>);
+}
+
+/** When the item's wait began: Max Wait covers the first check too. */
+function waitStartedAt(context: IExecuteSingleFunctions): number {
+	return memoForItem(context, 'waitStartedAt', () => Date.now());
+}
+
 /** Asks the base URL for the prediction's status, whether the user gave an id or a status URL. */
 export async function requestPredictionStatus(
 	this: IExecuteSingleFunctions,
@@ -38,6 +53,22 @@ export async function requestPredictionStatus(
 	// from there rather than evaluate the expression again, and ask for the status path instead.
 	const { predictionId: routed, ...qs } = requestOptions.qs ?? {};
 	const predictionId = getPredictionId(this, routed);
+	if (waitsUntilDone(this)) {
+		// Waiting rides out the API's bad minutes from the first check on.
+		const startedAt = waitStartedAt(this);
+		const { maxWaitSeconds } = waitLimits(this);
+		const baseUrl = await getBaseUrl(this);
+		setRoutedRetry(this, {
+			policy: waitingPolicy(startedAt + maxWaitSeconds * 1000),
+			onOutageTimeout: outageTimeoutError(this, {
+				predictionId,
+				baseUrl,
+				maxWaitSeconds,
+				startedAt,
+				lastStatus: 'unknown',
+			}),
+		});
+	}
 	return {
 		...requestOptions,
 		qs,
@@ -57,14 +88,14 @@ export async function waitUntilDone(
 	const first = await readStatusResponse(this, response, predictionId);
 
 	let prediction = first.prediction;
-	if (this.getNodeParameter('waitUntilDone', true) as boolean) {
-		const options = this.getNodeParameter('options', {}) as Partial<WaitLimits>;
+	if (waitsUntilDone(this)) {
 		prediction = await waitForPrediction(
 			this,
 			predictionId,
 			baseUrl,
 			first,
-			readWaitLimits(options),
+			waitLimits(this),
+			waitStartedAt(this),
 		);
 		assertSucceeded(this, predictionId, prediction);
 	}

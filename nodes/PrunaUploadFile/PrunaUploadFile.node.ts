@@ -1,8 +1,8 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { sendWithRetries } from '../shared/retry';
-import { credentialType, requestDefaults } from '../shared/transport';
+import { pacingOptionFields } from '../shared/request-options';
+import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/transport';
 import { streamUploadBody, toUploadOutput } from './hooks';
 
 export class PrunaUploadFile implements INodeType {
@@ -21,8 +21,8 @@ export class PrunaUploadFile implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
-		// Not pagination: n8n's hook for sending the request itself, here with retries.
-		requestOperations: { pagination: sendWithRetries },
+		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
+		requestOperations: { pagination: sendRoutedRequest },
 		properties: [
 			{
 				displayName: 'Input Binary Field',
@@ -62,6 +62,7 @@ export class PrunaUploadFile implements INodeType {
 						placeholder: 'image/png',
 						description: "The type sent for the file. Default: the binary data's own type.",
 					},
+					...pacingOptionFields,
 				],
 			},
 		],

@@ -3,16 +3,37 @@ import type {
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
+	INodeProperties,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sanitizeFilename, sleep } from 'n8n-workflow';
 
 import { mimeTypeFromFileName } from './binary';
-import { markCutOff, readErrorBody } from './errors';
-import { assertSuccess, prunaRequest, requestTimeoutMs } from './transport';
+import type { RetryPolicy } from './retry';
+import { assertSuccess, markBodyCutOff, requestTimeoutMs, sendToPruna } from './transport';
 import { fileNameFromUrl } from './urls';
 
-/** Enough for a CDN hop or two; more means a loop. */
-const maxRedirects = 5;
+/** How long a download keeps trying through 5xx answers, dropped connections and cut-off bodies. */
+const defaultDownloadRetrySeconds = 180;
+
+export const downloadRetryOption: INodeProperties = {
+	displayName: 'Download Retry Time (Seconds)',
+	name: 'downloadRetrySeconds',
+	type: 'number',
+	typeOptions: { minValue: 0 },
+	default: defaultDownloadRetrySeconds,
+	description:
+		'How long to keep trying when Pruna fails to deliver the file (server errors, dropped connections, a file cut off midway). Generated content stays available for about 24 hours.',
+};
+
+/** The retry policy of a download that starts now: through outages, within the option's bound. */
+export function downloadRetryPolicy(context: IExecuteSingleFunctions): RetryPolicy {
+	const seconds = Number(
+		context.getNodeParameter('options.downloadRetrySeconds', defaultDownloadRetrySeconds),
+	);
+	const boundSeconds =
+		Number.isFinite(seconds) && seconds >= 0 ? seconds : defaultDownloadRetrySeconds;
+	return { kind: 'untilDeadline', deadlineAt: Date.now() + boundSeconds * 1000 };
+}
 
 /** The request for generated content: streamed, any type. */
 export const contentRequest: Partial<IHttpRequestOptions> = {
@@ -32,36 +53,6 @@ function headerValue(response: IN8nHttpFullResponse, name: string): string | und
 	return String(Array.isArray(value) ? value[0] : value);
 }
 
-/**
- * Follows redirects one hop at a time through the transport, so each hop is authenticated (or not)
- * for its own origin: the key never travels to a CDN.
- */
-async function followRedirects(
-	context: IExecuteSingleFunctions,
-	url: string,
-	response: IN8nHttpFullResponse,
-): Promise<{ url: string; response: IN8nHttpFullResponse }> {
-	for (let hop = 0; response.statusCode >= 300 && response.statusCode < 400; hop++) {
-		const location = headerValue(response, 'location');
-		// Drain the redirect's (small) body so its connection can be reused.
-		await readErrorBody(response.body);
-		if (!location) break;
-		const next = new URL(location, url);
-		if (hop === maxRedirects || (next.protocol !== 'https:' && next.protocol !== 'http:')) {
-			throw new NodeOperationError(
-				context.getNode(),
-				hop === maxRedirects
-					? `Download of ${url}: more than ${maxRedirects} redirects`
-					: `Download of ${url}: redirected to a non-http(s) URL (${next.protocol})`,
-				{ itemIndex: context.getItemIndex() },
-			);
-		}
-		url = next.toString();
-		response = await prunaRequest(context, { ...contentRequest, url });
-	}
-	return { url, response };
-}
-
 interface BodyStream extends AsyncIterable<Uint8Array> {
 	destroy(error?: Error): void;
 	constructor: { from?: (source: AsyncIterable<Uint8Array>, options: object) => unknown };
@@ -72,6 +63,8 @@ interface WatchedBody {
 	stream: unknown;
 	stop(): void;
 	stalled(): boolean;
+	/** Whether reading the body failed (the connection), as opposed to the store refusing it. */
+	bodyFailed(): boolean;
 }
 
 /**
@@ -84,10 +77,11 @@ function watchForStall(body: unknown, idleMs: number): WatchedBody {
 	const source = body as BodyStream;
 	const makeReadable = source?.constructor?.from;
 	if (typeof makeReadable !== 'function' || typeof source.destroy !== 'function') {
-		return { stream: body, stop: () => {}, stalled: () => false };
+		return { stream: body, stop: () => {}, stalled: () => false, bodyFailed: () => true };
 	}
 	let received = 0;
 	let stalled = false;
+	let bodyFailed = false;
 	let failPending: ((error: Error) => void) | undefined;
 	const iterator = source[Symbol.asyncIterator]();
 	// A destroyed body does not always end a pending read, so each read can be failed from outside.
@@ -97,7 +91,10 @@ function watchForStall(body: unknown, idleMs: number): WatchedBody {
 			for (;;) {
 				const next = await new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
 					failPending = reject;
-					iterator.next().then(resolve, reject);
+					iterator.next().then(resolve, (error: unknown) => {
+						bodyFailed = true;
+						reject(error);
+					});
 				});
 				if (next.done) {
 					ended = true;
@@ -130,30 +127,25 @@ function watchForStall(body: unknown, idleMs: number): WatchedBody {
 		stream: makeReadable.call(source.constructor, relay(), { objectMode: false }),
 		stop: () => controller.abort(),
 		stalled: () => stalled,
+		bodyFailed: () => bodyFailed,
 	};
 }
 
 /**
- * Streams generated content into n8n's binary store, named after the URL (or `fileName`) and typed
- * by Content-Type. `firstResponse` is the answer to the first GET when routing already sent it.
+ * Streams a successful answer's body into n8n's binary store, named after the URL (or `fileName`)
+ * and typed by Content-Type. A body that ends early is marked as cut off, so the request layer
+ * fetches it again; an error of n8n's store (a file over its size cap) passes through as it is.
  */
-export async function downloadToBinary(
+export async function storeDownload(
 	context: IExecuteSingleFunctions,
 	requestedUrl: string,
-	options: { fileName?: string; firstResponse?: IN8nHttpFullResponse },
+	response: IN8nHttpFullResponse,
+	fileName?: string,
 ): Promise<DownloadedFile> {
-	const first =
-		options.firstResponse ??
-		(await prunaRequest(context, { ...contentRequest, url: requestedUrl }));
-	const { url, response } = await followRedirects(context, requestedUrl, first);
-	await assertSuccess(context, response, `Download of ${requestedUrl}`);
-
-	const fileName = sanitizeFilename(
-		options.fileName?.trim() || fileNameFromUrl(requestedUrl) || fileNameFromUrl(url) || 'output',
-	);
+	const name = sanitizeFilename(fileName?.trim() || fileNameFromUrl(requestedUrl) || 'output');
 	const mimeType =
 		headerValue(response, 'content-type')?.split(';')[0].trim() ||
-		mimeTypeFromFileName(fileName) ||
+		mimeTypeFromFileName(name) ||
 		'application/octet-stream';
 	const expectedBytes = headerValue(response, 'content-length');
 
@@ -163,7 +155,7 @@ export async function downloadToBinary(
 	try {
 		binary = await context.helpers.prepareBinaryData(
 			watchdog.stream as Parameters<typeof context.helpers.prepareBinaryData>[0],
-			fileName,
+			name,
 			mimeType,
 		);
 	} catch (error) {
@@ -179,25 +171,55 @@ export async function downloadToBinary(
 				},
 			);
 		}
+		if (!watchdog.bodyFailed()) {
+			// n8n's binary store refused the file (its size cap in database mode, a full disk): no retry helps.
+			throw new NodeOperationError(
+				context.getNode(),
+				`Download of ${requestedUrl}: n8n could not store the file: ${(error as Error).message}`,
+				{ itemIndex: context.getItemIndex() },
+			);
+		}
 		// A plain object, not the error: NodeApiError would swap our message for a generic one by its code.
-		const cutOff = new NodeApiError(
-			context.getNode(),
-			{ reason: (error as Error).message },
-			{
-				message:
-					`Download of ${requestedUrl} was cut off: the connection closed before the whole file arrived` +
-					` (${(error as Error).message})${expectedBytes ? ` (${expectedBytes} bytes expected)` : ''}`,
-				description: 'The partial file was not output.',
-				itemIndex: context.getItemIndex(),
-			},
+		throw markBodyCutOff(
+			new NodeApiError(
+				context.getNode(),
+				{ reason: (error as Error).message },
+				{
+					message:
+						`Download of ${requestedUrl} was cut off: the connection closed before the whole file arrived` +
+						` (${(error as Error).message})${expectedBytes ? ` (${expectedBytes} bytes expected)` : ''}`,
+					description: 'The partial file was not output.',
+					itemIndex: context.getItemIndex(),
+				},
+			),
 		);
-		markCutOff(cutOff);
-		throw cutOff;
 	} finally {
 		watchdog.stop();
 	}
 	return {
-		json: { url: requestedUrl, fileName, mimeType, fileSize: binary.bytes },
+		json: { url: requestedUrl, fileName: name, mimeType, fileSize: binary.bytes },
 		binary,
 	};
+}
+
+/** Downloads generated content into n8n's binary store, following redirects, retrying as `policy` allows. */
+export async function downloadToBinary(
+	context: IExecuteSingleFunctions,
+	url: string,
+	options: { fileName?: string; policy: RetryPolicy },
+): Promise<DownloadedFile> {
+	const answer = await sendToPruna(
+		context,
+		{ ...contentRequest, url },
+		{
+			policy: options.policy,
+			followRedirects: true,
+			read: async (response) => await storeDownload(context, url, response, options.fileName),
+		},
+	);
+	if (answer.read) return answer.read;
+	await assertSuccess(context, answer.response, `Download of ${url}`);
+	throw new NodeOperationError(context.getNode(), `Download of ${url}: no file was stored`, {
+		itemIndex: context.getItemIndex(),
+	});
 }

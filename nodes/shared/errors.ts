@@ -6,6 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { readQuotaHeaders } from './quota';
 import type { Parsed } from './urls';
 
 /** The parsed input, or an error that says what is wrong with this item's input and what to give. */
@@ -20,50 +21,6 @@ export function requireValidInput<T>(
 		itemIndex,
 		description: whatToGive,
 	});
-}
-
-/** Seconds until the rate limit resets, from Pruna's `RateLimit-Reset` header. */
-export function rateLimitResetSeconds(response: IN8nHttpFullResponse): number | undefined {
-	const raw = response.headers?.['ratelimit-reset'];
-	const seconds = Number(Array.isArray(raw) ? raw[0] : raw);
-	return raw === undefined || raw === '' || !Number.isFinite(seconds) || seconds < 0
-		? undefined
-		: seconds;
-}
-
-/** What the retry logic needs to know about an error or an answer, kept beside it. */
-export interface RetryFacts {
-	/** The HTTP status Pruna answered with. */
-	status?: number;
-	rateLimitResetSeconds?: number;
-	/** A download whose body ended early. */
-	cutOff?: boolean;
-	/** Already retried as often as allowed: an enclosing retry must not start over. */
-	retriesExhausted?: boolean;
-}
-
-const factsByTarget = new WeakMap<object, RetryFacts>();
-
-function addFacts(target: unknown, facts: RetryFacts): void {
-	if (typeof target !== 'object' || target === null) return;
-	factsByTarget.set(target, { ...factsByTarget.get(target), ...facts });
-}
-
-export function markRetriesExhausted(errorOrResponse: unknown): void {
-	addFacts(errorOrResponse, { retriesExhausted: true });
-}
-
-export function markCutOff(error: unknown): void {
-	addFacts(error, { cutOff: true });
-}
-
-/** The facts recorded for an error, or read from n8n's own errors (their HTTP code). */
-export function retryFacts(error: unknown): RetryFacts {
-	const recorded =
-		typeof error === 'object' && error !== null ? factsByTarget.get(error) : undefined;
-	if (recorded) return recorded;
-	const httpCode = Number((error as { httpCode?: unknown } | undefined)?.httpCode);
-	return Number.isInteger(httpCode) && httpCode > 0 ? { status: httpCode } : {};
 }
 
 /** Any error as one of n8n's node errors. n8n hands back a NodeApiError it is given, unchanged. */
@@ -196,7 +153,7 @@ export async function toPrunaApiError(
 	} else if (failure.details) {
 		descriptionParts.push(failure.details);
 	}
-	const resetSeconds = rateLimitResetSeconds(response);
+	const resetSeconds = readQuotaHeaders(response.headers).resetSeconds;
 	if (status === 429 && resetSeconds !== undefined) {
 		descriptionParts.push(`The limit resets in ${resetSeconds} s.`);
 	}
@@ -217,6 +174,5 @@ export async function toPrunaApiError(
 		httpCode: String(status),
 		itemIndex,
 	});
-	addFacts(error, { ...factsByTarget.get(response), status, rateLimitResetSeconds: resetSeconds });
 	return error;
 }

@@ -2,7 +2,9 @@ import type { IDataObject, IExecuteSingleFunctions, IN8nHttpFullResponse } from 
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { pause } from './pause';
-import { assertSuccess, prunaRequest } from './transport';
+import type { RetryPolicy } from './retry';
+import type { Outage } from './transport';
+import { assertSuccess, sendToPruna } from './transport';
 import { resolveContentUrl, statusUrl } from './urls';
 
 export const predictionStatuses = [
@@ -95,22 +97,63 @@ export async function fetchPredictionStatus(
 	context: IExecuteSingleFunctions,
 	predictionId: string,
 	baseUrl: string,
+	policy: RetryPolicy = { kind: 'transient' },
+	onOutageTimeout?: (outage: Outage) => NodeOperationError,
 ): Promise<StatusReading> {
-	const response = await prunaRequest(context, {
-		method: 'GET',
-		url: statusUrl(predictionId, baseUrl),
-	});
+	const { response } = await sendToPruna(
+		context,
+		{ method: 'GET', url: statusUrl(predictionId, baseUrl) },
+		{ policy, onOutageTimeout },
+	);
 	return await readStatusResponse(context, response, predictionId);
+}
+
+/** The policy for checking a prediction while waiting for it: through outages, until Max Wait. */
+export function waitingPolicy(deadlineAt: number): RetryPolicy {
+	return { kind: 'untilDeadline', deadlineAt };
 }
 
 export function isFinished(prediction: PredictionStatus): boolean {
 	return finishedStatuses.includes(prediction.status);
 }
 
+interface WaitFacts {
+	predictionId: string;
+	baseUrl: string;
+	maxWaitSeconds: number;
+	startedAt: number;
+	lastStatus: string;
+}
+
+function stillWaitingError(context: IExecuteSingleFunctions, facts: WaitFacts, why: string) {
+	const waitedSeconds = Math.round((Date.now() - facts.startedAt) / 100) / 10;
+	return new NodeOperationError(
+		context.getNode(),
+		`Prediction ${facts.predictionId} is still "${facts.lastStatus}" after waiting ${waitedSeconds} s`,
+		{
+			itemIndex: context.getItemIndex(),
+			description: `${why} The prediction may still finish: check it later with Pruna Get Prediction Status (ID ${facts.predictionId}, status URL ${statusUrl(facts.predictionId, facts.baseUrl)}).`,
+		},
+	);
+}
+
+/** The error of a wait whose Max Wait ran out while Pruna's status endpoint kept failing. */
+export function outageTimeoutError(context: IExecuteSingleFunctions, facts: WaitFacts) {
+	return (outage: Outage) =>
+		stillWaitingError(
+			context,
+			facts,
+			`Max Wait (${facts.maxWaitSeconds} s) ran out while Pruna's status endpoint was failing: ` +
+				`${outage.failures} failed checks over the last ${Math.round((Date.now() - outage.sinceAt) / 1000)} s, the last with ${outage.last}.`,
+		);
+}
+
 /**
  * Polls until the prediction is succeeded, failed or canceled, or `maxWaitSeconds` have passed.
  * Without a `first` reading (a prediction just created) it waits one interval before the first check.
- * Waits with n8n's `sleep`, so cancelling the execution stops the wait at once.
+ * Waits with n8n's `sleep`, so cancelling the execution stops the wait at once. A check that meets
+ * a 5xx, a 429 or a dropped connection is tried again, with backoff, until Max Wait: a bad minute
+ * of the API is not a failure of the prediction. 401, 404 and 410 end the wait at once.
  */
 export async function waitForPrediction(
 	context: IExecuteSingleFunctions,
@@ -118,27 +161,36 @@ export async function waitForPrediction(
 	baseUrl: string,
 	first: StatusReading | undefined,
 	limits: WaitLimits,
+	startedAt = Date.now(),
 ): Promise<PredictionStatus> {
-	const startedAt = Date.now();
 	const deadline = startedAt + limits.maxWaitSeconds * 1000;
 	let reading: StatusReading = first ?? { prediction: { status: 'starting' } };
+	const facts = () => ({
+		predictionId,
+		baseUrl,
+		maxWaitSeconds: limits.maxWaitSeconds,
+		startedAt,
+		lastStatus: reading.prediction.status,
+	});
 
 	while (!isFinished(reading.prediction)) {
 		const remainingMs = deadline - Date.now();
 		if (remainingMs <= 0) {
-			const waitedSeconds = Math.round((Date.now() - startedAt) / 100) / 10;
-			throw new NodeOperationError(
-				context.getNode(),
-				`Prediction ${predictionId} is still "${reading.prediction.status}" after waiting ${waitedSeconds} s`,
-				{
-					itemIndex: context.getItemIndex(),
-					description: `Max Wait is ${limits.maxWaitSeconds} s. Raise it, or check the prediction again later with Wait Until Done off.`,
-				},
+			throw stillWaitingError(
+				context,
+				facts(),
+				`Max Wait is ${limits.maxWaitSeconds} s: raise it if predictions of this model take longer.`,
 			);
 		}
 		const intervalMs = (reading.serverPollIntervalSeconds ?? limits.pollIntervalSeconds) * 1000;
 		await pause(context, Math.min(intervalMs, remainingMs), `prediction ${predictionId}`);
-		reading = await fetchPredictionStatus(context, predictionId, baseUrl);
+		reading = await fetchPredictionStatus(
+			context,
+			predictionId,
+			baseUrl,
+			waitingPolicy(deadline),
+			outageTimeoutError(context, facts()),
+		);
 	}
 	return reading.prediction;
 }

@@ -1,42 +1,37 @@
-import type {
-	DeclarativeRestApiSettings,
-	IExecutePaginationFunctions,
-	IExecuteSingleFunctions,
-	IN8nHttpFullResponse,
-	INodeExecutionData,
-	JsonObject,
-} from 'n8n-workflow';
+import type { IExecuteSingleFunctions, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { asNodeError, markRetriesExhausted, rateLimitResetSeconds, retryFacts } from './errors';
-import { pause } from './pause';
+import { asNodeError } from './errors';
 
 /**
- * `transient`: 429 after its reset, and 5xx answers and dropped connections after a backoff; for
- * requests that are safe to repeat (GETs, uploads). `rateLimitOnly`: only 429, which means Pruna
- * did nothing; for creating a prediction, which may start a paid job whenever it reaches Pruna.
+ * Which failures a request is sent again after. A 429 is always waited out (see quota.ts): it
+ * means Pruna did nothing. The rest depends on what the request does:
+ * - `paid`: creating a prediction. Nothing else is sent again: a create that reached Pruna may
+ *   have started a paid job.
+ * - `transient`: a safe request (a status check, an upload): a 5xx or a dropped connection is
+ *   tried again after 0.5 s, 1 s and 2 s.
+ * - `untilDeadline`: waiting for a prediction, or fetching a finished file: the API's bad minutes
+ *   are ridden out with a capped, jittered backoff for as long as the item's time allows.
  */
-export type RetryPolicy = 'transient' | 'rateLimitOnly';
+export type RetryPolicy =
+	| { kind: 'paid' }
+	| { kind: 'transient' }
+	| { kind: 'untilDeadline'; deadlineAt: number };
 
-/** Retries after the first attempt; with the backoff below, a failing request gives up in ~3.5 s. */
-const maxRetries = 3;
+const transientRetries = 3;
 const backoffBaseMs = 500;
-/** A longer wait for a rate-limit reset is not worth holding the execution for. */
-const maxRateLimitWaitSeconds = 60;
+/** The longest pause between tries in an outage: the item notices the API is back within it. */
+const backoffCapMs = 5_000;
 
 const transientStatuses = [500, 502, 503, 504];
 /** Connections dropped or refused before an answer was complete. Timeouts are not here: see below. */
-const transientNetworkCodes = [
+const droppedConnectionCodes = [
 	'ECONNRESET',
 	'EPIPE',
 	'ECONNREFUSED',
 	'EAI_AGAIN',
 	'ERR_STREAM_PREMATURE_CLOSE',
 ];
-
-function backoffMs(retry: number): number {
-	return backoffBaseMs * 2 ** (retry - 1);
-}
 
 /** The codes on an error and its causes: n8n wraps the HTTP client's error in a NodeApiError. */
 function errorCodes(error: unknown): string[] {
@@ -52,112 +47,49 @@ function errorCodes(error: unknown): string[] {
 	return codes;
 }
 
+export function isDroppedConnection(error: unknown): boolean {
+	return errorCodes(error).some((code) => droppedConnectionCodes.includes(code));
+}
+
+export function isTransientStatus(status: number): boolean {
+	return transientStatuses.includes(status);
+}
+
 /** Whether an error is the HTTP client giving up on a silent server (its `timeout`). */
 function isTimeout(error: unknown): boolean {
 	const codes = errorCodes(error);
 	return codes.includes('ETIMEDOUT') || codes.includes('ECONNABORTED');
 }
 
-interface Failure {
-	/** The HTTP status, when Pruna answered. */
-	status?: number;
-	rateLimitResetSeconds?: number;
-	/** No answer, or a body cut off: a dropped connection rather than a refusal. */
-	dropped?: boolean;
-}
-
-/** How long to wait before the next attempt after `failure`, or undefined when it is final. */
-function retryDelayMs(failure: Failure, policy: RetryPolicy, retry: number): number | undefined {
-	if (retry > maxRetries) return undefined;
-	if (failure.status === 429) {
-		const seconds = failure.rateLimitResetSeconds ?? backoffMs(retry) / 1000;
-		return seconds <= maxRateLimitWaitSeconds ? seconds * 1000 : undefined;
-	}
-	if (policy === 'rateLimitOnly') return undefined;
-	const transient =
-		failure.status === undefined ? failure.dropped : transientStatuses.includes(failure.status);
-	return transient ? backoffMs(retry) : undefined;
-}
-
-/** The wait before sending again after `response`, or undefined when the answer is final. */
-export function responseRetryDelayMs(
-	response: IN8nHttpFullResponse,
+/**
+ * The pause before try number `retry + 1` after a transient failure (a 5xx, a dropped connection,
+ * a body cut off), or undefined when the policy says to give up. `random` in [0, 1) spreads the
+ * pauses of many items in an outage, so they do not come back in lockstep.
+ */
+export function retryDelayMs(
 	policy: RetryPolicy,
 	retry: number,
+	now: number,
+	random: number,
 ): number | undefined {
-	const failure = {
-		status: response.statusCode,
-		rateLimitResetSeconds: rateLimitResetSeconds(response),
-	};
-	return retryDelayMs(failure, policy, retry);
-}
-
-/** The wait before trying again after `error`, or undefined when it must not be retried. */
-export function errorRetryDelayMs(
-	error: unknown,
-	policy: RetryPolicy,
-	retry: number,
-): number | undefined {
-	const facts = retryFacts(error);
-	if (facts.retriesExhausted) return undefined;
-	const dropped =
-		facts.cutOff === true || errorCodes(error).some((code) => transientNetworkCodes.includes(code));
-	return retryDelayMs({ ...facts, dropped }, policy, retry);
-}
-
-/**
- * Runs `operation`, and again after a wait while it fails in a way `policy` says is worth retrying,
- * up to `maxRetries` times. The last error is marked so that an enclosing retry leaves it alone.
- */
-export async function withRetries<T>(
-	context: IExecuteSingleFunctions,
-	policy: RetryPolicy,
-	operation: () => Promise<T>,
-): Promise<T> {
-	for (let retry = 1; ; retry++) {
-		try {
-			return await operation();
-		} catch (error) {
-			const delayMs = errorRetryDelayMs(error, policy, retry);
-			if (delayMs === undefined) {
-				if (retry > 1) markRetriesExhausted(error);
-				throw asNodeError(context.getNode(), error);
-			}
-			await pause(context, delayMs, 'a retry');
-		}
-	}
-}
-
-/**
- * The declarative routing's request, with retries: n8n calls this (as the node's `pagination`
- * operation) instead of sending the request once, and each attempt runs the postReceive hooks too,
- * so a 5xx, a dropped connection or a download cut off midway is retried as a whole.
- */
-export async function sendWithRetries(
-	this: IExecutePaginationFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-): Promise<INodeExecutionData[]> {
-	try {
-		return await withRetries(
-			this,
-			'transient',
-			async () => await this.makeRoutingRequest(requestData),
-		);
-	} catch (error) {
-		throw timeoutAsClearError(this, error, requestData.options.timeout);
-	}
+	if (policy.kind === 'paid') return undefined;
+	const exponentialMs = backoffBaseMs * 2 ** Math.min(retry - 1, 16);
+	if (policy.kind === 'transient') return retry <= transientRetries ? exponentialMs : undefined;
+	const ceilingMs = Math.min(exponentialMs, backoffCapMs);
+	const delayMs = Math.round(ceilingMs / 2 + (random * ceilingMs) / 2);
+	const leftMs = policy.deadlineAt - now;
+	return leftMs > 0 ? Math.min(delayMs, leftMs) : undefined;
 }
 
 /** A timeout becomes an error that says so; other errors pass as they are. */
 export function timeoutAsClearError(
 	context: IExecuteSingleFunctions,
 	error: unknown,
-	timeoutMs: unknown,
+	timeoutMs: number,
 ): NodeApiError | NodeOperationError {
 	if (!isTimeout(error)) return asNodeError(context.getNode(), error);
-	const seconds = typeof timeoutMs === 'number' ? `${timeoutMs / 1000} s` : 'the time allowed';
 	return new NodeApiError(context.getNode(), { reason: 'timeout' } as JsonObject, {
-		message: `Pruna did not answer within ${seconds}: the request timed out`,
+		message: `Pruna did not answer within ${timeoutMs / 1000} s: the request timed out`,
 		description:
 			"The server stopped sending. Try again later, or raise the Timeout under the node's Request Options.",
 		itemIndex: context.getItemIndex(),

@@ -1,27 +1,35 @@
 import type {
+	DeclarativeRestApiSettings,
+	IDataObject,
+	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
 	INodeExecutionData,
 } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { markRetriesExhausted, readErrorBody, toPrunaApiError } from './errors';
+import { asNodeError, readErrorBody, toPrunaApiError } from './errors';
+import { concurrencyFor, rateLimitWaitMsFor } from './request-options';
 import { memoForItem } from './item-memo';
+import { findModel } from './models';
 import { pause } from './pause';
+import type { Quota, QuotaTicket } from './quota';
+import { keyTag, quotaFor, readQuotaHeaders } from './quota';
+import { takeSlot } from './concurrency';
 import type { RetryPolicy } from './retry';
-import { errorRetryDelayMs, responseRetryDelayMs, timeoutAsClearError } from './retry';
-import { normalizeBaseUrl } from './urls';
+import { isDroppedConnection, isTransientStatus, retryDelayMs, timeoutAsClearError } from './retry';
+import { deliveryPathPrefix, normalizeBaseUrl, statusPathPrefix } from './urls';
 
 export const credentialType = 'prunaApi';
 
 /**
- * Settings shared by every node's routing and by `prunaRequest`, so a request reads the same
- * whichever path makes it. Each node's preSend hook sets an absolute URL on the credential's base
- * URL (read once per item), so n8n need not evaluate a `baseURL` expression for every item.
- * Status errors are not thrown by the HTTP client: each node's postReceive hook calls
- * `assertSuccess`, which turns them into errors that carry Pruna's code and message. Redirects are
- * never followed by the client, because n8n's client would forward the `apikey` header to any host;
- * the download follows them itself, one hop at a time.
+ * Settings shared by every node's routing and by `sendToPruna`, so a request reads the same
+ * whichever path makes it. Status errors are not thrown by the HTTP client: the pipeline judges
+ * every answer, and each node's postReceive hook calls `assertSuccess`, which turns a failure into
+ * an error that carries Pruna's code and message. Redirects are never followed by the client,
+ * because n8n's client would forward the `apikey` header to any host; the pipeline follows them
+ * one hop at a time, each authenticated (or not) for its own origin by the credential.
  */
 export const requestDefaults = {
 	headers: { Accept: 'application/json' },
@@ -32,71 +40,349 @@ export const requestDefaults = {
 /** n8n's default for declarative requests; the node's Request Options → Timeout overrides it. */
 const defaultTimeoutMs = 300_000;
 
+/** Enough for a CDN hop or two; more means a loop. */
+const maxRedirects = 5;
+
 /** The node's Request Options → Timeout, which n8n adds to every declarative node. */
 export function requestTimeoutMs(context: IExecuteSingleFunctions): number {
 	const timeout = Number(context.getNodeParameter('requestOptions.timeout', defaultTimeoutMs));
 	return Number.isFinite(timeout) && timeout > 0 ? timeout : defaultTimeoutMs;
 }
 
-export interface PrunaRequestSettings {
-	/** Which failures are retried (default `transient`; creating a prediction: `rateLimitOnly`). */
-	policy?: RetryPolicy;
-	/** An answer already received (from declarative routing): judged before anything is sent. */
-	answered?: IN8nHttpFullResponse;
+interface Credential {
+	baseUrl: string;
+	keyTag: string;
 }
 
-/**
- * The one place that sends a request to Pruna outside declarative routing (polling, redirects,
- * retries). It retries as `policy` allows and returns the last answer, whatever its status.
- */
-export async function prunaRequest(
-	context: IExecuteSingleFunctions,
-	options: IHttpRequestOptions,
-	{ policy = 'transient', answered }: PrunaRequestSettings = {},
-): Promise<IN8nHttpFullResponse> {
-	const timeout = requestTimeoutMs(context);
-	const send = async () =>
-		(await context.helpers.httpRequestWithAuthentication.call(context, credentialType, {
-			...requestDefaults,
-			timeout,
-			...options,
-			returnFullResponse: true,
-		})) as IN8nHttpFullResponse;
-
-	let response = answered;
-	for (let retry = 1; ; retry++) {
-		if (response === undefined) {
-			try {
-				response = await send();
-			} catch (error) {
-				const delayMs = errorRetryDelayMs(error, policy, retry);
-				if (delayMs === undefined) {
-					if (retry > 1) markRetriesExhausted(error);
-					throw timeoutAsClearError(context, error, timeout);
-				}
-				await pause(context, delayMs, 'a retry');
-				continue;
-			}
-		}
-		const delayMs = responseRetryDelayMs(response, policy, retry);
-		if (delayMs === undefined) {
-			if (retry > 1 && (response.statusCode === 429 || response.statusCode >= 500))
-				markRetriesExhausted(response);
-			return response;
-		}
-		// Read the small error body, so the connection is free for the next attempt.
-		await readErrorBody(response.body);
-		await pause(context, delayMs, 'a retry');
-		response = undefined;
-	}
+async function getCredential(context: IExecuteSingleFunctions): Promise<Credential> {
+	return await memoForItem(context, 'credential', async () => {
+		const credentials = await context.getCredentials(credentialType);
+		return {
+			baseUrl: normalizeBaseUrl(credentials.baseUrl),
+			keyTag: keyTag(String(credentials.apiKey ?? '')),
+		};
+	});
 }
 
 /** The credential's base URL, read once per item. */
 export async function getBaseUrl(context: IExecuteSingleFunctions): Promise<string> {
-	return await memoForItem(context, 'baseUrl', async () => {
-		const credentials = await context.getCredentials(credentialType);
-		return normalizeBaseUrl(credentials.baseUrl);
+	return (await getCredential(context)).baseUrl;
+}
+
+/**
+ * The quota a request counts against: Pruna limits creates per model and the other endpoints each
+ * on its own. Requests to other hosts (a CDN) count against none of Pruna's.
+ */
+function quotaOf(request: IHttpRequestOptions, credential: Credential): Quota | undefined {
+	let url: URL;
+	try {
+		url = new URL(String(request.url));
+	} catch {
+		return undefined;
+	}
+	const base = new URL(credential.baseUrl);
+	if (url.origin !== base.origin) return undefined;
+	const path = url.pathname.slice(base.pathname.replace(/\/+$/, '').length);
+	const scope = `${base.origin}|${credential.keyTag}|`;
+	if (request.method === 'POST' && path === '/v1/predictions') {
+		const model = String((request.headers as IDataObject | undefined)?.Model ?? '');
+		return quotaFor(`${scope}model:${model}`, findModel(model)?.requestsPerMinute, false);
+	}
+	if (path.startsWith(statusPathPrefix)) return quotaFor(`${scope}status`, undefined, true);
+	if (path.startsWith(deliveryPathPrefix)) return quotaFor(`${scope}delivery`, undefined, false);
+	if (path.startsWith('/v1/files')) return quotaFor(`${scope}files`, undefined, false);
+	return undefined;
+}
+
+/** The requests of one node run share a concurrency cap; runs of other nodes have their own. */
+function runKey(context: IExecuteSingleFunctions): string {
+	return `${context.getExecutionId?.() ?? ''}|${context.getNode().name}`;
+}
+
+/** What an outage looked like, for the error of a request that gave up during one. */
+export interface Outage {
+	sinceAt: number;
+	failures: number;
+	/** The last failure, e.g. `HTTP 503` or `ECONNRESET`. */
+	last: string;
+}
+
+export interface SendSettings<T> {
+	policy: RetryPolicy;
+	/** Follow 3xx answers, one hop at a time (downloads). */
+	followRedirects?: boolean;
+	/**
+	 * Reads a successful answer inside the retries, with the request's slot still held: a streamed
+	 * body is part of the request. A read that fails with `markBodyCutOff` is tried again as the
+	 * policy allows; any other failure ends the request.
+	 */
+	read?: (response: IN8nHttpFullResponse, url: string) => Promise<T>;
+	/** Makes the error of an `untilDeadline` request whose time ran out while Pruna kept failing. */
+	onOutageTimeout?: (
+		outage: Outage,
+		lastResponse: IN8nHttpFullResponse | undefined,
+	) => NodeApiError | NodeOperationError;
+}
+
+/** The final answer, whatever its status, and what `read` made of it when it was a success. */
+export interface PrunaAnswer<T> {
+	response: IN8nHttpFullResponse;
+	read?: T;
+}
+
+const cutOffBodies = new WeakSet<object>();
+
+/** Marks an error as a body that ended early: the request may be sent again. */
+export function markBodyCutOff<E extends object>(error: E): E {
+	cutOffBodies.add(error);
+	return error;
+}
+
+function describeFailure(error: unknown): string {
+	const code = (error as { code?: unknown })?.code;
+	return typeof code === 'string' ? code : ((error as Error)?.message ?? 'an error');
+}
+
+function canceled(context: IExecuteSingleFunctions, waitingFor: string): NodeOperationError {
+	return new NodeOperationError(
+		context.getNode(),
+		`Execution canceled while waiting for ${waitingFor}`,
+		{
+			itemIndex: context.getItemIndex(),
+		},
+	);
+}
+
+/**
+ * The one way a request reaches Pruna, for every node and every step (routing's own request,
+ * polls, redirect hops, uploads, downloads, creates). In this order it:
+ * 1. lets the credential decide whether the key goes with it (only to the base URL's origin);
+ * 2. paces it by the quota it counts against, shared by every run in this n8n process;
+ * 3. takes one of the node run's slots, so only so many requests are in flight at once;
+ * 4. retries as `policy` allows, and waits out 429s for as long as the node's Rate Limit Wait allows;
+ * 5. returns the final answer, whatever its status (`assertSuccess` maps it to an error), or what
+ *    `read` made of it; a request that never got an answer throws an error that says why.
+ */
+export async function sendToPruna<T = never>(
+	context: IExecuteSingleFunctions,
+	request: IHttpRequestOptions,
+	settings: SendSettings<T>,
+): Promise<PrunaAnswer<T>> {
+	const credential = await getCredential(context);
+	const timeout = requestTimeoutMs(context);
+	const signal = context.getExecutionCancelSignal();
+	const startedAt = Date.now();
+	const rateLimitDeadlineAt = startedAt + rateLimitWaitMsFor(context);
+	const streamed = request.encoding === 'stream';
+
+	let url = String(request.url);
+	let hops = 0;
+	let retry = 0;
+	let outage: Outage | undefined;
+	let lastRateLimited: IN8nHttpFullResponse | undefined;
+
+	/** A transient failure: pause and return true to try again, or false to give up. */
+	const afterFailure = async (what: string): Promise<boolean> => {
+		const now = Date.now();
+		outage = outage
+			? { ...outage, failures: outage.failures + 1, last: what }
+			: { sinceAt: now, failures: 1, last: what };
+		const delayMs = retryDelayMs(settings.policy, ++retry, now, Math.random());
+		if (delayMs === undefined) return false;
+		await pause(context, delayMs, 'a retry');
+		return true;
+	};
+	const outageTimedOut = (response?: IN8nHttpFullResponse) =>
+		settings.policy.kind === 'untilDeadline' && outage && settings.onOutageTimeout
+			? settings.onOutageTimeout(outage, response)
+			: undefined;
+
+	for (;;) {
+		const target: IHttpRequestOptions = { ...requestDefaults, timeout, ...request, url };
+		const quota = quotaOf(target, credential);
+		let ticket: QuotaTicket | undefined;
+		if (quota) {
+			ticket = await waitForQuota(context, quota, rateLimitDeadlineAt, signal);
+			if (!ticket) {
+				if (lastRateLimited) return { response: lastRateLimited };
+				throw rateLimitWaitExceeded(context, startedAt);
+			}
+		}
+		const giveSlot = await takeSlot(runKey(context), concurrencyFor(context), signal);
+		if (!giveSlot) {
+			if (ticket) quota?.abandon(ticket);
+			throw canceled(context, 'a free connection');
+		}
+
+		let response: IN8nHttpFullResponse;
+		try {
+			response = (await context.helpers.httpRequestWithAuthentication.call(
+				context,
+				credentialType,
+				{ ...target, returnFullResponse: true },
+			)) as IN8nHttpFullResponse;
+		} catch (error) {
+			giveSlot();
+			if (ticket) quota?.abandon(ticket);
+			if (signal?.aborted) throw canceled(context, 'Pruna');
+			if (isDroppedConnection(error) && (await afterFailure(describeFailure(error)))) continue;
+			throw outageTimedOut() ?? timeoutAsClearError(context, error, timeout);
+		}
+		if (ticket) quota?.observe(ticket, response.statusCode, readQuotaHeaders(response.headers));
+
+		const status = response.statusCode;
+		const redirected = status >= 300 && status < 400 && settings.followRedirects;
+		if (status === 429 || redirected || isTransientStatus(status) || !streamed) giveSlot();
+		if (status === 429) {
+			// Nothing was done: wait for the reset (the quota knows it now) and send it again.
+			lastRateLimited = { ...response, body: await readErrorBody(response.body) };
+			continue;
+		}
+		if (redirected) {
+			url = await nextHop(context, url, response, ++hops);
+			continue;
+		}
+		if (isTransientStatus(status)) {
+			const answered = { ...response, body: await readErrorBody(response.body) };
+			if (await afterFailure(`HTTP ${status}`)) continue;
+			const timedOut = outageTimedOut(answered);
+			if (timedOut) throw timedOut;
+			return { response: answered };
+		}
+		if (!settings.read || status < 200 || status >= 300) {
+			giveSlot();
+			return { response };
+		}
+		try {
+			return { response, read: await settings.read(response, url) };
+		} catch (error) {
+			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
+			giveSlot();
+			if (await afterFailure('a body cut off')) continue;
+			throw outageTimedOut() ?? asNodeError(context.getNode(), error);
+		} finally {
+			giveSlot();
+		}
+	}
+}
+
+/** Waits for the quota to allow one more request; undefined when the wait budget ran out. */
+async function waitForQuota(
+	context: IExecuteSingleFunctions,
+	quota: Quota,
+	deadlineAt: number,
+	signal: AbortSignal | undefined,
+): Promise<QuotaTicket | undefined> {
+	for (;;) {
+		const now = Date.now();
+		const taken = quota.tryTake(now);
+		if ('ticket' in taken) return taken.ticket;
+		// A reset beyond the budget is not worth waiting for: fail now, saying when it comes.
+		if (now + taken.waitMs > deadlineAt) return undefined;
+		if (!(await quota.wait(taken.waitMs, signal))) {
+			throw canceled(context, "Pruna's rate limit");
+		}
+	}
+}
+
+function rateLimitWaitExceeded(context: IExecuteSingleFunctions, startedAt: number): NodeApiError {
+	const seconds = Math.round((Date.now() - startedAt) / 1000);
+	return new NodeApiError(
+		context.getNode(),
+		{ reason: 'rate limit wait' },
+		{
+			message: `Rate limit reached: Pruna's quota had no room for this request within ${seconds} s`,
+			description:
+				"Other runs are using the same quota. Raise the node's Rate Limit Wait option, or run fewer items at once.",
+			httpCode: '429',
+			itemIndex: context.getItemIndex(),
+		},
+	);
+}
+
+function headerValue(response: IN8nHttpFullResponse, name: string): string | undefined {
+	const value = response.headers?.[name];
+	if (value === undefined || value === null) return undefined;
+	return String(Array.isArray(value) ? value[0] : value);
+}
+
+/** The URL a redirect points to, checked; its (small) body is drained so the connection is reused. */
+async function nextHop(
+	context: IExecuteSingleFunctions,
+	url: string,
+	response: IN8nHttpFullResponse,
+	hop: number,
+): Promise<string> {
+	await readErrorBody(response.body);
+	const location = headerValue(response, 'location');
+	const problem = !location
+		? `answered HTTP ${response.statusCode} without a Location`
+		: hop > maxRedirects
+			? `more than ${maxRedirects} redirects`
+			: undefined;
+	const next = location ? new URL(location, url) : undefined;
+	const notHttp = next && next.protocol !== 'https:' && next.protocol !== 'http:';
+	if (problem || !next || notHttp) {
+		throw new NodeOperationError(
+			context.getNode(),
+			`Download of ${url}: ${problem ?? `redirected to a non-http(s) URL (${next?.protocol})`}`,
+			{ itemIndex: context.getItemIndex() },
+		);
+	}
+	return next.toString();
+}
+
+/**
+ * The send step of every node's declarative routing (n8n calls it through `requestOperations`
+ * under the name `pagination`: its one hook for sending a routed request itself). Routing has built
+ * the request and run the preSend hooks; this sends it through `sendToPruna` and then runs the
+ * node's postReceive hooks on the answer. Hooks get the item's own context, the one preSend had.
+ */
+export async function sendRoutedRequest(
+	this: IExecutePaginationFunctions,
+	requestData: DeclarativeRestApiSettings.ResultOptions,
+): Promise<INodeExecutionData[]> {
+	const item = Object.getPrototypeOf(this) as IExecuteSingleFunctions;
+	const postReceive = async (response: IN8nHttpFullResponse) => {
+		let output: INodeExecutionData[] = [{ json: (response.body ?? {}) as IDataObject }];
+		for (const step of requestData.postReceive) {
+			for (const action of step.actions) {
+				if (typeof action === 'function') output = await action.call(item, output, response);
+			}
+		}
+		return output;
+	};
+	const known = memoForItem<IN8nHttpFullResponse | undefined>(item, 'knownAnswer', () => undefined);
+	if (known) return await postReceive(known);
+
+	const { policy, onOutageTimeout } = memoForItem<RoutedRetry>(item, 'routedRetry', () => ({
+		policy: { kind: 'transient' },
+	}));
+	const streamed = requestData.options.encoding === 'stream';
+	const answer = await sendToPruna(item, requestData.options as IHttpRequestOptions, {
+		policy,
+		onOutageTimeout,
+		followRedirects: streamed,
+		// A streamed body is read with its slot held; anything else is read after the slot is free,
+		// since a postReceive hook (waiting for a prediction) may make requests of its own.
+		read: streamed ? postReceive : undefined,
 	});
+	return answer.read ?? (await postReceive(answer.response));
+}
+
+type RoutedRetry = Pick<SendSettings<never>, 'policy' | 'onOutageTimeout'>;
+
+/** Sets how the item's routed request is retried (default `transient`); from a preSend hook. */
+export function setRoutedRetry(context: IExecuteSingleFunctions, retry: RoutedRetry): void {
+	memoForItem(context, 'routedRetry', () => retry);
+}
+
+/** Tells the send step the item's answer is already known (a prediction created by an earlier try). */
+export function setKnownAnswer(
+	context: IExecuteSingleFunctions,
+	answer: IN8nHttpFullResponse,
+): void {
+	memoForItem(context, 'knownAnswer', () => answer);
 }
 
 function isSuccess(response: IN8nHttpFullResponse): boolean {

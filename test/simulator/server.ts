@@ -29,6 +29,8 @@ export interface RecordedRequest {
 	/** The parsed body of a JSON request. */
 	json?: unknown;
 	status?: number;
+	/** When the request arrived (ms since epoch). */
+	receivedAt: number;
 }
 
 export type Outcome = 'succeeded' | 'failed' | 'canceled';
@@ -348,6 +350,7 @@ export class PrunaSimulator {
 			path: url.pathname,
 			headers: request.headers,
 			bodyBytes: 0,
+			receivedAt: Date.now(),
 		};
 		this.requests.push(record);
 		response.on('finish', () => (record.status = response.statusCode));

@@ -1,0 +1,185 @@
+import type { IDataObject } from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+
+/** What Pruna's `RateLimit-*` headers said on one answer. */
+export interface QuotaReading {
+	limit?: number;
+	remaining?: number;
+	resetSeconds?: number;
+}
+
+function headerNumber(headers: IDataObject | undefined, name: string): number | undefined {
+	const raw = headers?.[name];
+	const value = Number(Array.isArray(raw) ? raw[0] : raw);
+	return raw === undefined || raw === null || raw === '' || !Number.isFinite(value) || value < 0
+		? undefined
+		: value;
+}
+
+export function readQuotaHeaders(headers: IDataObject | undefined): QuotaReading {
+	return {
+		limit: headerNumber(headers, 'ratelimit-limit'),
+		remaining: headerNumber(headers, 'ratelimit-remaining'),
+		resetSeconds: headerNumber(headers, 'ratelimit-reset'),
+	};
+}
+
+/** When a window's end is unknown (no headers), Pruna's quotas are per minute. */
+const assumedWindowMs = 60_000;
+/** How long a waiter sleeps when only an answer can tell it more (it is woken by the answer). */
+const answerWaitMs = 1_000;
+
+/** A request that may start, and what its answer must be reported against. */
+export interface QuotaTicket {
+	readonly window: number;
+}
+
+export type TakeResult = { ticket: QuotaTicket } | { waitMs: number };
+
+/**
+ * One quota of Pruna's (an endpoint, or a model's creates, for one key on one origin), shared by
+ * every item and every run in this n8n process.
+ *
+ * It learns the window from the answers: `RateLimit-Remaining` says how many more requests the
+ * current window takes and `RateLimit-Reset` when it ends. While requests remain they start at once
+ * (or, for a spread quota, evenly over what is left of the window); when none remain, callers wait
+ * for the reset. After a reset, one request goes first and its answer opens the new window, so a
+ * fixed window and a sliding one are both followed without guessing which Pruna runs. Answers to
+ * requests sent in an earlier window are ignored, except a 429, which is always the truth.
+ */
+export class Quota {
+	/** Requests the current window still takes, by our count; undefined: unknown, probe first. */
+	private remaining: number | undefined;
+	/** When the current window ends (ms since epoch), once an answer has said. */
+	private resetAt: number | undefined;
+	private windowStartedAt = Date.now();
+	private window = 0;
+	private probing = false;
+	private lastStartAt = 0;
+	private readonly wakers = new Set<() => void>();
+
+	/**
+	 * @param publishedLimit the documented per-minute limit, trusted for the first window
+	 * @param spread whether to space the starts evenly over the window instead of in a burst: for
+	 *   polling, so that many waiting items share the quota instead of spending it in a few seconds
+	 */
+	constructor(
+		publishedLimit: number | undefined,
+		private readonly spread: boolean,
+	) {
+		this.remaining = publishedLimit;
+	}
+
+	/** A ticket to start a request now, or how long to wait before asking again. */
+	tryTake(now = Date.now()): TakeResult {
+		if (this.resetAt !== undefined && now >= this.resetAt) {
+			// The window is over; the next answer says what the new one allows.
+			this.resetAt = undefined;
+			this.remaining = undefined;
+			this.window++;
+		}
+		if (this.remaining === undefined) {
+			if (this.probing) return { waitMs: answerWaitMs };
+			this.probing = true;
+			return this.start(now);
+		}
+		if (this.remaining <= 0) {
+			const endsAt = this.resetAt ?? this.windowStartedAt + assumedWindowMs;
+			return { waitMs: Math.max(1, endsAt - now) };
+		}
+		if (this.spread && this.resetAt !== undefined) {
+			const gapMs = (this.resetAt - now) / this.remaining;
+			const nextAt = this.lastStartAt + gapMs;
+			if (now < nextAt) return { waitMs: Math.max(1, Math.ceil(nextAt - now)) };
+		}
+		this.remaining--;
+		return this.start(now);
+	}
+
+	private start(now: number): TakeResult {
+		this.lastStartAt = now;
+		return { ticket: { window: this.window } };
+	}
+
+	/** Reports an answer, with the `RateLimit-*` headers it carried. */
+	observe(ticket: QuotaTicket, status: number, reading: QuotaReading, now = Date.now()): void {
+		const endsAt =
+			reading.resetSeconds === undefined ? undefined : now + reading.resetSeconds * 1000;
+		if (status === 429) {
+			this.remaining = 0;
+			this.resetAt = endsAt ?? now + answerWaitMs;
+			if (ticket.window === this.window) this.probing = false;
+		} else if (ticket.window === this.window) {
+			if (this.probing) {
+				// The answer that opens a window.
+				this.probing = false;
+				this.windowStartedAt = now;
+				// No header: nothing to pace by until a 429 says otherwise.
+				this.remaining = reading.remaining ?? Number.POSITIVE_INFINITY;
+				this.resetAt = endsAt;
+			} else {
+				if (reading.remaining !== undefined) {
+					this.remaining = Math.min(this.remaining ?? reading.remaining, reading.remaining);
+				}
+				// Reset is rounded up to whole seconds: the earliest estimate is the closest.
+				if (endsAt !== undefined) this.resetAt = Math.min(this.resetAt ?? endsAt, endsAt);
+			}
+		}
+		this.wakeAll();
+	}
+
+	/** A request that got no answer (a dropped connection): it tells nothing, but frees the probe. */
+	abandon(ticket: QuotaTicket): void {
+		if (ticket.window === this.window && this.probing) this.probing = false;
+		this.wakeAll();
+	}
+
+	private wakeAll(): void {
+		for (const wake of this.wakers) wake();
+		this.wakers.clear();
+	}
+
+	/**
+	 * Waits until a request may start. Ends early when an answer arrives (it may free the way) or
+	 * the signal aborts; returns false when aborted.
+	 */
+	async wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+		if (signal?.aborted) return false;
+		const stop = new AbortController();
+		const onAbort = () => stop.abort();
+		signal?.addEventListener('abort', onAbort, { once: true });
+		let wake: () => void = () => {};
+		const woken = new Promise<void>((resolve) => (wake = resolve));
+		this.wakers.add(wake);
+		try {
+			await Promise.race([sleep(ms, stop.signal).catch(() => {}), woken]);
+		} finally {
+			this.wakers.delete(wake);
+			signal?.removeEventListener('abort', onAbort);
+			stop.abort();
+		}
+		return !signal?.aborted;
+	}
+}
+
+/** Every quota of this process, by origin, key and bucket. A handful per key: never pruned. */
+const quotas = new Map<string, Quota>();
+
+/** A short, non-reversible tag for an API key, so the key itself is not a map key. */
+export function keyTag(apiKey: string): string {
+	let hash = 0x811c9dc5;
+	for (let index = 0; index < apiKey.length; index++) {
+		hash = Math.imul(hash ^ apiKey.charCodeAt(index), 0x01000193) >>> 0;
+	}
+	return hash.toString(36);
+}
+
+export function quotaFor(
+	scope: string,
+	publishedLimit: number | undefined,
+	spread: boolean,
+): Quota {
+	let quota = quotas.get(scope);
+	if (!quota) quotas.set(scope, (quota = new Quota(publishedLimit, spread)));
+	return quota;
+}
