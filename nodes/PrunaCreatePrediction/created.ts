@@ -22,9 +22,12 @@ interface RunRecord {
 	touchedAt: number;
 }
 
-/** How long records are kept, and how many: enough for any retry, bounded for a long-lived worker. */
-const keepMs = 24 * 60 * 60 * 1000;
-const maxRecords = 10_000;
+/**
+ * How long records are kept, and how many: n8n retries a node within seconds (Wait Between Tries is
+ * at most 5 s, and a try may wait up to its Max Wait); bounded for a long-lived worker.
+ */
+const keepMs = 60 * 60 * 1000;
+const maxRecords = 5_000;
 
 const runs = new Map<string, RunRecord>();
 const answersForRetry = new Map<string, { answer: IDataObject; at: number }>();
@@ -44,8 +47,13 @@ function runKeyOf(context: IExecuteSingleFunctions): string {
 	return `${context.getExecutionId?.() ?? ''}|${context.getNode().name}`;
 }
 
+/**
+ * An item of one run of the node. n8n's Retry On Fail runs the node again with the same run index;
+ * a loop or another agent tool call gets a new one, and so creates anew.
+ */
 function itemKeyOf(context: IExecuteSingleFunctions, fingerprint: string): string {
-	return `${runKeyOf(context)}|${context.getItemIndex()}|${fingerprint}`;
+	const runIndex = String(context.evaluateExpression('{{ $runIndex }}', context.getItemIndex()));
+	return `${runKeyOf(context)}|${runIndex}|${context.getItemIndex()}|${fingerprint}`;
 }
 
 function runRecord(context: IExecuteSingleFunctions): RunRecord {
@@ -92,17 +100,12 @@ export function rememberCreated(
 	answersForRetry.set(itemKeyOf(context, fingerprint), { answer, at: now });
 }
 
-/** The create answer an earlier try of this node got for this item and input, if it did not finish. */
+/** The create answer an earlier try of this node run got for this item and input. */
 export function earlierAnswer(
 	context: IExecuteSingleFunctions,
 	fingerprint: string,
 ): IDataObject | undefined {
 	return answersForRetry.get(itemKeyOf(context, fingerprint))?.answer;
-}
-
-/** The item finished: a later retry of the node must create its prediction anew. */
-export function forgetAnswer(context: IExecuteSingleFunctions, fingerprint: string): void {
-	answersForRetry.delete(itemKeyOf(context, fingerprint));
 }
 
 /**

@@ -28,7 +28,7 @@ import {
 	setRoutedRetry,
 } from '../shared/transport';
 import { memoForItem } from '../shared/item-memo';
-import { earlierAnswer, forgetAnswer, rememberCreated, withCreatedPredictions } from './created';
+import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 
 interface CreateOptions extends Partial<WaitLimits> {
@@ -105,9 +105,7 @@ export async function sendCreateRequest(
 ): Promise<INodeExecutionData[]> {
 	const item = Object.getPrototypeOf(this) as IExecuteSingleFunctions;
 	try {
-		const output = await sendRoutedRequest.call(this, requestData);
-		forgetAnswer(item, (await predictionRequest(item)).fingerprint);
-		return output;
+		return await sendRoutedRequest.call(this, requestData);
 	} catch (error) {
 		throw withCreatedPredictions(item, error);
 	}

@@ -1,0 +1,235 @@
+/**
+ * Bulk runs at Pruna's quotas: batches larger than a quota window, runs sharing a quota, pacing that
+ * stops on cancel, and paid work never lost or duplicated (the error of a stopped run names what it
+ * created; Retry On Fail reuses it). Windows are scaled to one second; the limits are Pruna's own
+ * where the catalog has them. Each test has a simulator of its own: a quota is shared by everything
+ * that uses the same origin and key in the process, which is the point.
+ */
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
+
+import type { SimulatorOptions } from './simulator/server.ts';
+import { PrunaSimulator } from './simulator/server.ts';
+import { chain, credentialsFor, fastPolling, nodeType, prunaNode } from './fixtures';
+import { runWorkflow, startWorkflow, storeBinary } from './harness/run';
+import { makePng } from './simulator/png.ts';
+
+let simulator: PrunaSimulator;
+
+async function withSimulator(options: SimulatorOptions): Promise<PrunaSimulator> {
+	simulator = await PrunaSimulator.start({ rateLimitWindowMs: 1000, ...options });
+	return simulator;
+}
+
+afterEach(async () => await simulator?.close());
+
+function answers(sim: PrunaSimulator, method: string, pathPrefix: string): number[] {
+	return sim.requests
+		.filter((request) => request.method === method && request.path.startsWith(pathPrefix))
+		.map((request) => request.status ?? 0);
+}
+
+const count = (statuses: number[], status: number) =>
+	statuses.filter((each) => each === status).length;
+
+function prompts(items: number): INodeExecutionData[] {
+	return Array.from({ length: items }, (_, index) => ({ json: { prompt: `picture ${index}` } }));
+}
+
+/** p-image-trainer: Pruna allows 5 creates a minute; the simulator, 5 a (scaled) window. */
+function createNode(parameters: INodeParameters = {}, extra = {}) {
+	return prunaNode(
+		'Create',
+		nodeType.create,
+		{
+			model: 'p-image-trainer',
+			image_data: '={{ "https://example.com/set-" + $json.prompt.length + ".zip" }}',
+			options: { waitUntilDone: true, ...fastPolling },
+			...parameters,
+		},
+		extra,
+	);
+}
+
+describe('a batch beyond the quota', () => {
+	test('Create Prediction: 23 items of p-image-trainer (5 a window) all succeed, each created once, never past the limit', async () => {
+		const sim = await withSimulator({ defaultPlan: { processingMs: 50 } });
+
+		const result = await runWorkflow(chain(createNode()), {
+			credentials: credentialsFor(sim),
+			input: prompts(23),
+		});
+
+		expect(result.status).toBe('success');
+		expect(result.nodes.Create.items.map((item) => item.json.status)).toEqual(
+			Array(23).fill('succeeded'),
+		);
+		const creates = answers(sim, 'POST', '/v1/predictions');
+		expect(count(creates, 201)).toBe(23);
+		// Paced from the model's published limit and the headers: no window was overrun.
+		expect(count(creates, 429)).toBe(0);
+		const ids = new Set(result.nodes.Create.items.map((item) => item.json.id));
+		expect(ids.size).toBe(23);
+	}, 30_000);
+
+	test('Upload File: 20 items at 4 uploads a window all succeed, with no 429', async () => {
+		const sim = await withSimulator({ rateLimits: { files: 4 } });
+		const input = await Promise.all(
+			Array.from({ length: 20 }, async (_, index) => ({
+				json: {},
+				binary: {
+					data: await storeBinary(makePng(8, 8, index), {
+						fileName: `in${index}.png`,
+						mimeType: 'image/png',
+					}),
+				},
+			})),
+		);
+
+		const result = await runWorkflow(
+			chain(prunaNode('Upload', nodeType.upload, { binaryPropertyName: 'data' })),
+			{ credentials: credentialsFor(sim), input },
+		);
+
+		expect(result.status).toBe('success');
+		expect(result.nodes.Upload.items.map((item) => item.json.name)).toEqual(
+			input.map((_, index) => `in${index}.png`),
+		);
+		const uploads = answers(sim, 'POST', '/v1/files');
+		expect(count(uploads, 201)).toBe(20);
+		expect(count(uploads, 429)).toBe(0);
+	}, 30_000);
+
+	test('Get Prediction Status: 40 items polling at 30 checks a window are spread over it; all succeed', async () => {
+		const sim = await withSimulator({ rateLimits: { status: 30 } });
+		const ids = Array.from({ length: 40 }, () => sim.addPrediction({ processingMs: 1500 }).id);
+
+		const result = await runWorkflow(
+			chain(
+				prunaNode('Status', nodeType.status, {
+					predictionId: '={{ $json.id }}',
+					options: { pollIntervalSeconds: 0.1, maxWaitSeconds: 30 },
+				}),
+			),
+			{ credentials: credentialsFor(sim), input: ids.map((id) => ({ json: { id } })) },
+		);
+
+		expect(result.status).toBe('success');
+		expect(result.nodes.Status.items.map((item) => item.json.status)).toEqual(
+			Array(40).fill('succeeded'),
+		);
+		const checks = answers(sim, 'GET', '/v1/predictions/status/');
+		expect(count(checks, 429)).toBe(0);
+		// Every item checked more than once, yet the server never had to refuse a check.
+		expect(count(checks, 200)).toBeGreaterThanOrEqual(80);
+	}, 30_000);
+});
+
+test('two runs at once share one quota: every item of both succeeds, each created once', async () => {
+	const sim = await withSimulator({ defaultPlan: { processingMs: 50 } });
+	const run = async () =>
+		await runWorkflow(chain(createNode()), { credentials: credentialsFor(sim), input: prompts(8) });
+
+	const [first, second] = await Promise.all([run(), run()]);
+
+	for (const result of [first, second]) {
+		expect(result.status).toBe('success');
+		expect(result.nodes.Create.items.map((item) => item.json.status)).toEqual(
+			Array(8).fill('succeeded'),
+		);
+	}
+	const creates = answers(sim, 'POST', '/v1/predictions');
+	expect(count(creates, 201)).toBe(16);
+	expect(count(creates, 429)).toBe(0);
+}, 30_000);
+
+test('cancelling a paced run stops it at once: the items still waiting for the quota send nothing', async () => {
+	const sim = await withSimulator({ rateLimitWindowMs: 30_000 });
+	const running = await startWorkflow(chain(createNode({ options: { waitUntilDone: false } })), {
+		credentials: credentialsFor(sim),
+		input: prompts(12),
+	});
+	await new Promise((resolve) => setTimeout(resolve, 500));
+	const startedBeforeCancel = answers(sim, 'POST', '/v1/predictions').length;
+
+	const cancelledAt = Date.now();
+	running.cancel();
+	const result = await running.done;
+	await running.settled;
+	const stoppedAfterMs = Date.now() - cancelledAt;
+	await new Promise((resolve) => setTimeout(resolve, 300));
+
+	expect(result.status).toBe('canceled');
+	// p-image-trainer takes 5 creates a window: the other 7 were waiting and never went out.
+	expect(startedBeforeCancel).toBe(5);
+	expect(answers(sim, 'POST', '/v1/predictions')).toHaveLength(5);
+	expect(stoppedAfterMs).toBeLessThan(1000);
+});
+
+test('the error of a stopped run names every prediction the run created, with its status URL', async () => {
+	const sim = await withSimulator({});
+	// The second item's extra field is refused by Pruna (422); the other two are created.
+	const result = await runWorkflow(
+		chain(
+			createNode({
+				model: 'p-image',
+				prompt: '={{ $json.prompt }}',
+				additionalInput: '={{ $json.extra }}',
+				options: {},
+			}),
+		),
+		{
+			credentials: credentialsFor(sim),
+			input: [
+				{ json: { prompt: 'a', extra: '{}' } },
+				{ json: { prompt: 'b', extra: '{"colour": "red"}' } },
+				{ json: { prompt: 'c', extra: '{}' } },
+			],
+		},
+	);
+
+	expect(result.status).toBe('error');
+	expect(result.error?.message).toMatch(
+		/^Create prediction with p-image: Pruna rejected the input/,
+	);
+	const description = String(result.error?.description);
+	const ids = [...sim.predictions.keys()];
+	expect(ids).toHaveLength(2);
+	expect(description).toContain('Predictions this run created (2)');
+	for (const id of ids) {
+		expect(description).toContain(`${id} (${sim.baseUrl}/v1/predictions/status/${id})`);
+	}
+});
+
+test('Retry On Fail creates nothing twice: the second try reuses the predictions of the first', async () => {
+	const sim = await withSimulator({ defaultPlan: { processingMs: 100 } });
+	// The first status check after creating fails with a 401 (which ends a wait at once), so the
+	// first try of the node fails after all three predictions were created.
+	sim.injectFault({
+		path: '/v1/predictions/status/',
+		times: 1,
+		fault: { kind: 'status', status: 401, code: 'UNAUTHORIZED', message: 'Invalid API key' },
+	});
+
+	const result = await runWorkflow(
+		chain(
+			createNode(
+				{ model: 'p-image', prompt: '={{ $json.prompt }}' },
+				{ retryOnFail: true, maxTries: 2, waitBetweenTries: 0 },
+			),
+		),
+		{ credentials: credentialsFor(sim), input: prompts(3) },
+	);
+
+	expect(result.status).toBe('success');
+	expect(result.nodes.Create.items.map((item) => item.json.status)).toEqual([
+		'succeeded',
+		'succeeded',
+		'succeeded',
+	]);
+	expect(answers(sim, 'POST', '/v1/predictions')).toEqual([201, 201, 201]);
+	expect(answers(sim, 'GET', '/v1/predictions/status/')).toContain(401);
+	expect(new Set(result.nodes.Create.items.map((item) => item.json.id)).size).toBe(3);
+	expect(result.nodes.Create.items.map((item) => item.json.id).sort()).toEqual(
+		[...sim.predictions.keys()].sort(),
+	);
+});
