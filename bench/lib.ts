@@ -12,7 +12,10 @@ export interface SimulatorProcess {
 	waiting: string[];
 	done: string[];
 	startedAt: number;
-	count(pathPrefix: string): Promise<number>;
+	count(pathPrefix: string, span?: { fromMs: number; toMs: number }): Promise<number>;
+	statuses(pathPrefix: string): Promise<Record<string, number>>;
+	injectFault(rule: object): Promise<void>;
+	clearFaults(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -29,11 +32,24 @@ export async function startSimulatorProcess(setup: object): Promise<SimulatorPro
 	const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
 	const first = await lines.next();
 	const info = JSON.parse(String(first.value));
+	const ask = async (line: string) => {
+		child.stdin.write(`${line}\n`);
+		return String((await lines.next()).value);
+	};
 	return {
 		...info,
-		async count(pathPrefix: string) {
-			child.stdin.write(`count ${pathPrefix}\n`);
-			return Number((await lines.next()).value);
+		async count(pathPrefix: string, span?: { fromMs: number; toMs: number }) {
+			const within = span ? ` ${span.fromMs} ${span.toMs}` : '';
+			return Number(await ask(`count ${pathPrefix}${within}`));
+		},
+		async statuses(pathPrefix: string) {
+			return JSON.parse(await ask(`statuses ${pathPrefix}`)) as Record<string, number>;
+		},
+		async injectFault(rule: object) {
+			await ask(`fault ${JSON.stringify(rule)}`);
+		},
+		async clearFaults() {
+			await ask('clear');
 		},
 		async stop() {
 			child.stdin.end();

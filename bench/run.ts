@@ -3,6 +3,7 @@
  * reference measured in the same run and the goal. `npm run bench -- download` runs one.
  */
 import { benchDownload } from './download.ts';
+import { benchOutage } from './outage.ts';
 import { benchStatusChecks } from './status-checks.ts';
 import { benchUpload } from './upload.ts';
 import { benchWait } from './wait.ts';
@@ -13,6 +14,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	download: benchDownload,
 	upload: benchUpload,
 	wait: benchWait,
+	outage: benchOutage,
 	status: benchStatusChecks,
 };
 

@@ -3,9 +3,12 @@
  * Reads its setup as JSON from argv[2], prints one JSON line with what it made, and stops when its
  * standard input closes.
  */
+import type { FaultRule, SimulatorOptions } from '../test/simulator/server.ts';
 import { PrunaSimulator } from '../test/simulator/server.ts';
 
 interface Setup {
+	/** Options for the simulator; by default its rate limits are out of the way. */
+	options?: SimulatorOptions;
 	contents?: Array<{ path: string; size: number; contentType: string }>;
 	/** Predictions that succeed after `finishMs` each (random times for the wait benchmark). */
 	predictionFinishMs?: number[];
@@ -14,9 +17,9 @@ interface Setup {
 }
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as Setup;
-const simulator = await PrunaSimulator.start({
-	rateLimits: { files: 1e9, predictions: 1e9, status: 1e9, delivery: 1e9 },
-});
+const simulator = await PrunaSimulator.start(
+	setup.options ?? { rateLimits: { files: 1e9, predictions: 1e9, status: 1e9, delivery: 1e9 } },
+);
 const contentUrls = (setup.contents ?? []).map((content) =>
 	simulator.addContent(content.path, {
 		kind: 'bytes',
@@ -32,9 +35,43 @@ const done = Array.from({ length: setup.donePredictions ?? 0 }, () => simulator.
 process.stdout.write(
 	`${JSON.stringify({ baseUrl: simulator.baseUrl, apiKey: simulator.apiKey, contentUrls, waiting, done, startedAt: Date.now() })}\n`,
 );
-process.stdin.on('data', (line) => {
-	// "count <path prefix>": how many requests reached it.
-	const [command, prefix] = String(line).trim().split(' ');
-	if (command === 'count') process.stdout.write(`${simulator.requestsTo(prefix).length}\n`);
+/**
+ * One command a line, one answer a line:
+ * - `count <path prefix> [<from ms> <to ms>]`: how many requests reached it (arriving in that span);
+ * - `statuses <path prefix>`: the answers' status codes, counted, as JSON;
+ * - `fault <FaultRule as JSON>` and `clear`: inject a fault, or clear them all (answers `ok`).
+ */
+let pending = '';
+process.stdin.on('data', (chunk) => {
+	pending += String(chunk);
+	let newline: number;
+	while ((newline = pending.indexOf('\n')) !== -1) {
+		const line = pending.slice(0, newline).trim();
+		pending = pending.slice(newline + 1);
+		const [command, ...rest] = line.split(' ');
+		if (command === 'count') {
+			const [prefix, from, to] = rest;
+			const requests = simulator
+				.requestsTo(prefix)
+				.filter(
+					(request) =>
+						from === undefined ||
+						(request.receivedAt >= Number(from) && request.receivedAt < Number(to)),
+				);
+			process.stdout.write(`${requests.length}\n`);
+		} else if (command === 'statuses') {
+			const counts: Record<string, number> = {};
+			for (const request of simulator.requestsTo(rest[0])) {
+				counts[String(request.status)] = (counts[String(request.status)] ?? 0) + 1;
+			}
+			process.stdout.write(`${JSON.stringify(counts)}\n`);
+		} else if (command === 'fault') {
+			simulator.injectFault(JSON.parse(rest.join(' ')) as FaultRule);
+			process.stdout.write('ok\n');
+		} else if (command === 'clear') {
+			simulator.clearFaults();
+			process.stdout.write('ok\n');
+		}
+	}
 });
 process.stdin.on('end', () => void simulator.close().then(() => process.exit(0)));
