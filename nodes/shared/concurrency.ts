@@ -3,9 +3,16 @@
  * 1,000 uploads) at once. n8n's routing engine starts every item together; each request takes a
  * slot here first and gives it back when its answer has been read.
  */
+interface Waiter {
+	signal: AbortSignal | undefined;
+	resolve: (granted: boolean) => void;
+}
+
 class Slots {
 	private active = 0;
-	private readonly queue: Array<() => void> = [];
+	private readonly queue: Waiter[] = [];
+	/** One abort listener per execution signal, not one per waiter: removing 1,000 listeners costs. */
+	private readonly watched = new WeakSet<AbortSignal>();
 
 	constructor(readonly capacity: number) {}
 
@@ -14,30 +21,30 @@ class Slots {
 	}
 
 	async take(signal: AbortSignal | undefined): Promise<boolean> {
+		if (signal?.aborted) return false;
 		if (this.active < this.capacity) {
 			this.active++;
 			return true;
 		}
-		if (signal?.aborted) return false;
-		return await new Promise<boolean>((resolve) => {
-			const granted = () => {
-				signal?.removeEventListener('abort', onAbort);
-				resolve(true);
-			};
-			const onAbort = () => {
-				const at = this.queue.indexOf(granted);
-				if (at !== -1) this.queue.splice(at, 1);
-				resolve(false);
-			};
-			signal?.addEventListener('abort', onAbort, { once: true });
-			this.queue.push(granted);
-		});
+		if (signal && !this.watched.has(signal)) {
+			this.watched.add(signal);
+			signal.addEventListener('abort', () => this.dropWaitersOf(signal), { once: true });
+		}
+		return await new Promise<boolean>((resolve) => this.queue.push({ signal, resolve }));
+	}
+
+	private dropWaitersOf(signal: AbortSignal): void {
+		for (let index = this.queue.length - 1; index >= 0; index--) {
+			if (this.queue[index].signal !== signal) continue;
+			this.queue[index].resolve(false);
+			this.queue.splice(index, 1);
+		}
 	}
 
 	give(): void {
 		const next = this.queue.shift();
 		// The slot passes straight to the next in line, so `active` stays as it is.
-		if (next) next();
+		if (next) next.resolve(true);
 		else this.active--;
 	}
 }

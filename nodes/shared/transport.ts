@@ -10,7 +10,7 @@ import type {
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { asNodeError, readErrorBody, toPrunaApiError } from './errors';
-import { concurrencyFor, rateLimitWaitMsFor } from './request-options';
+import { pacingSettings } from './request-options';
 import { memoForItem } from './item-memo';
 import { findModel } from './models';
 import { pause } from './pause';
@@ -43,10 +43,12 @@ const defaultTimeoutMs = 300_000;
 /** Enough for a CDN hop or two; more means a loop. */
 const maxRedirects = 5;
 
-/** The node's Request Options → Timeout, which n8n adds to every declarative node. */
+/** The node's Request Options → Timeout, which n8n adds to every declarative node; once per item. */
 export function requestTimeoutMs(context: IExecuteSingleFunctions): number {
-	const timeout = Number(context.getNodeParameter('requestOptions.timeout', defaultTimeoutMs));
-	return Number.isFinite(timeout) && timeout > 0 ? timeout : defaultTimeoutMs;
+	return memoForItem(context, 'timeoutMs', () => {
+		const timeout = Number(context.getNodeParameter('requestOptions.timeout', defaultTimeoutMs));
+		return Number.isFinite(timeout) && timeout > 0 ? timeout : defaultTimeoutMs;
+	});
 }
 
 interface Credential {
@@ -170,9 +172,10 @@ export async function sendToPruna<T = never>(
 ): Promise<PrunaAnswer<T>> {
 	const credential = await getCredential(context);
 	const timeout = requestTimeoutMs(context);
+	const pacing = pacingSettings(context);
 	const signal = context.getExecutionCancelSignal();
 	const startedAt = Date.now();
-	const rateLimitDeadlineAt = startedAt + rateLimitWaitMsFor(context);
+	const rateLimitDeadlineAt = startedAt + pacing.rateLimitWaitMs;
 	const streamed = request.encoding === 'stream';
 
 	let url = String(request.url);
@@ -208,7 +211,7 @@ export async function sendToPruna<T = never>(
 				throw rateLimitWaitExceeded(context, startedAt);
 			}
 		}
-		const giveSlot = await takeSlot(runKey(context), concurrencyFor(context), signal);
+		const giveSlot = await takeSlot(runKey(context), pacing.maxConcurrentRequests, signal);
 		if (!giveSlot) {
 			if (ticket) quota?.abandon(ticket);
 			throw canceled(context, 'a free connection');
