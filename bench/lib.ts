@@ -13,7 +13,8 @@ export interface SimulatorProcess {
 	done: string[];
 	startedAt: number;
 	count(pathPrefix: string, span?: { fromMs: number; toMs: number }): Promise<number>;
-	statuses(pathPrefix: string): Promise<Record<string, number>>;
+	statuses(pathPrefix: string, method?: string): Promise<Record<string, number>>;
+	maxInFlight(pathPrefix: string): Promise<number>;
 	injectFault(rule: object): Promise<void>;
 	clearFaults(): Promise<void>;
 	stop(): Promise<void>;
@@ -42,8 +43,14 @@ export async function startSimulatorProcess(setup: object): Promise<SimulatorPro
 			const within = span ? ` ${span.fromMs} ${span.toMs}` : '';
 			return Number(await ask(`count ${pathPrefix}${within}`));
 		},
-		async statuses(pathPrefix: string) {
-			return JSON.parse(await ask(`statuses ${pathPrefix}`)) as Record<string, number>;
+		async statuses(pathPrefix: string, method = '') {
+			return JSON.parse(await ask(`statuses ${pathPrefix} ${method}`.trim())) as Record<
+				string,
+				number
+			>;
+		},
+		async maxInFlight(pathPrefix: string) {
+			return Number(await ask(`inflight ${pathPrefix}`));
 		},
 		async injectFault(rule: object) {
 			await ask(`fault ${JSON.stringify(rule)}`);

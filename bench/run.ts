@@ -2,6 +2,7 @@
  * `npm run bench`: each benchmark prints its own figures, then one table of all of them with the
  * reference measured in the same run and the goal. `npm run bench -- download` runs one.
  */
+import { benchBatch } from './batch.ts';
 import { benchDownload } from './download.ts';
 import { benchOutage } from './outage.ts';
 import { benchStatusChecks } from './status-checks.ts';
@@ -15,6 +16,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	upload: benchUpload,
 	wait: benchWait,
 	outage: benchOutage,
+	batch: benchBatch,
 	status: benchStatusChecks,
 };
 

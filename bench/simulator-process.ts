@@ -38,7 +38,8 @@ process.stdout.write(
 /**
  * One command a line, one answer a line:
  * - `count <path prefix> [<from ms> <to ms>]`: how many requests reached it (arriving in that span);
- * - `statuses <path prefix>`: the answers' status codes, counted, as JSON;
+ * - `statuses <path prefix> [<method>]`: the answers' status codes, counted, as JSON;
+ * - `inflight <path prefix>`: the most requests that were open at once;
  * - `fault <FaultRule as JSON>` and `clear`: inject a fault, or clear them all (answers `ok`).
  */
 let pending = '';
@@ -60,11 +61,15 @@ process.stdin.on('data', (chunk) => {
 				);
 			process.stdout.write(`${requests.length}\n`);
 		} else if (command === 'statuses') {
+			const [prefix, method] = rest;
 			const counts: Record<string, number> = {};
-			for (const request of simulator.requestsTo(rest[0])) {
+			for (const request of simulator.requestsTo(prefix)) {
+				if (method && request.method !== method) continue;
 				counts[String(request.status)] = (counts[String(request.status)] ?? 0) + 1;
 			}
 			process.stdout.write(`${JSON.stringify(counts)}\n`);
+		} else if (command === 'inflight') {
+			process.stdout.write(`${simulator.maxInFlight(rest[0])}\n`);
 		} else if (command === 'fault') {
 			simulator.injectFault(JSON.parse(rest.join(' ')) as FaultRule);
 			process.stdout.write('ok\n');

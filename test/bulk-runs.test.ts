@@ -124,6 +124,28 @@ describe('a batch beyond the quota', () => {
 	}, 30_000);
 });
 
+test('Max Requests at Once caps the requests in flight: 40 slow checks, never more than 5 open', async () => {
+	const sim = await withSimulator({});
+	const ids = Array.from({ length: 40 }, () => sim.addPrediction().id);
+	sim.injectFault({ path: '/v1/predictions/status/', fault: { kind: 'latency', ms: 100 } });
+
+	const result = await runWorkflow(
+		chain(
+			prunaNode('Status', nodeType.status, {
+				predictionId: '={{ $json.id }}',
+				waitUntilDone: false,
+				options: { maxConcurrentRequests: 5 },
+			}),
+		),
+		{ credentials: credentialsFor(sim), input: ids.map((id) => ({ json: { id } })) },
+	);
+
+	expect(result.status).toBe('success');
+	expect(result.nodes.Status.items).toHaveLength(40);
+	expect(answers(sim, 'GET', '/v1/predictions/status/')).toHaveLength(40);
+	expect(sim.maxInFlight('/v1/predictions/status/')).toBe(5);
+});
+
 test('two runs at once share one quota: every item of both succeeds, each created once', async () => {
 	const sim = await withSimulator({ defaultPlan: { processingMs: 50 } });
 	const run = async () =>

@@ -31,6 +31,8 @@ export interface RecordedRequest {
 	status?: number;
 	/** When the request arrived (ms since epoch). */
 	receivedAt: number;
+	/** How many requests were open when it arrived, itself included. */
+	openAtArrival: number;
 }
 
 export type Outcome = 'succeeded' | 'failed' | 'canceled';
@@ -194,6 +196,7 @@ export class PrunaSimulator {
 	private readonly storageDir = mkdtempSync(join(tmpdir(), 'pruna-simulator-'));
 	private readonly sockets = new Set<Socket>();
 	private server?: Server;
+	private openRequests = 0;
 	private contentSeed = 1;
 
 	constructor(options: SimulatorOptions = {}) {
@@ -341,6 +344,11 @@ export class PrunaSimulator {
 		return this.requests.filter((request) => request.path.startsWith(pathPrefix));
 	}
 
+	/** The most requests open at once (of any path) when one under `pathPrefix` arrived. */
+	maxInFlight(pathPrefix = '/'): number {
+		return Math.max(0, ...this.requestsTo(pathPrefix).map((request) => request.openAtArrival));
+	}
+
 	// ---- the HTTP side ----
 
 	private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -351,9 +359,11 @@ export class PrunaSimulator {
 			headers: request.headers,
 			bodyBytes: 0,
 			receivedAt: Date.now(),
+			openAtArrival: ++this.openRequests,
 		};
 		this.requests.push(record);
 		response.on('finish', () => (record.status = response.statusCode));
+		response.on('close', () => this.openRequests--);
 
 		try {
 			const fault = this.takeFault(record);

@@ -1,0 +1,128 @@
+/**
+ * 600 items of one model through Create Prediction with Wait Until Done, at the model's own quota
+ * (flux-dev: 150 creates a minute) with the window scaled to 2 s: the wall time against the least
+ * the quota allows, the 429 answers, failed items, creates, the most requests in flight at once,
+ * and peak RSS growth. Every answer takes 20 ms, so requests overlap as they would over a network.
+ */
+import { chain, credentialsFor, nodeType, prunaNode } from '../test/fixtures.ts';
+import { runWorkflow } from '../test/harness/run.ts';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import { packageRoot } from '../test/harness/n8n.ts';
+import type { BenchRow } from './lib.ts';
+import { fmt, measure, startSimulatorProcess } from './lib.ts';
+
+// The built package's default, as n8n loads it (the sources use extensionless imports).
+const { defaultMaxConcurrentRequests } = createRequire(import.meta.url)(
+	join(packageRoot, 'dist', 'nodes', 'shared', 'request-options.js'),
+) as { defaultMaxConcurrentRequests: number };
+
+const items = 600;
+const model = 'flux-dev';
+const limitPerWindow = 150;
+const windowMs = 2_000;
+const processingMs = 200;
+const pollIntervalSeconds = 0.2;
+/** Every answer takes this long, as from a server in a nearby region, so requests overlap. */
+const roundTripMs = 20;
+
+function createWorkflow() {
+	return chain(
+		prunaNode('Create', nodeType.create, {
+			model,
+			prompt: '={{ $json.prompt }}',
+			options: { waitUntilDone: true, pollIntervalSeconds, maxWaitSeconds: 120 },
+		}),
+	);
+}
+
+async function runBatch(count: number) {
+	const simulator = await startSimulatorProcess({
+		options: {
+			rateLimitWindowMs: windowMs,
+			defaultPlan: { startingMs: 0, processingMs },
+		},
+	});
+	try {
+		await simulator.injectFault({ path: '/', fault: { kind: 'latency', ms: roundTripMs } });
+		const measured = await measure(
+			async () =>
+				await runWorkflow(createWorkflow(), {
+					credentials: credentialsFor(simulator),
+					input: Array.from({ length: count }, (_, index) => ({
+						json: { prompt: `a lighthouse at dawn, variation ${index}` },
+					})),
+				}),
+		);
+		return {
+			...measured,
+			creates: await simulator.statuses('/v1/predictions', 'POST'),
+			statusChecks: await simulator.statuses('/v1/predictions/status/'),
+			maxInFlight: await simulator.maxInFlight('/'),
+		};
+	} finally {
+		await simulator.stop();
+	}
+}
+
+export async function benchBatch(): Promise<BenchRow[]> {
+	// Warm the engine first, so its start-up is not charged to the batch.
+	await runBatch(2);
+
+	const { result, wallMs, peakRssGrowthMiB, creates, statusChecks, maxInFlight } =
+		await runBatch(items);
+	const outputs = result.nodes.Create?.items ?? [];
+	const failed = items - outputs.filter((item) => item.json.status === 'succeeded').length;
+	const windows = Math.ceil(items / limitPerWindow);
+	// The quota's least: the last window opens after windows - 1 full windows; its predictions then
+	// take their processing time and are seen at the next poll.
+	const quotaMinimumMs = (windows - 1) * windowMs + processingMs + pollIntervalSeconds * 1000;
+	const created = creates['201'] ?? 0;
+	const rateLimited = (creates['429'] ?? 0) + (statusChecks['429'] ?? 0);
+	console.log(
+		`batch of ${items} ${model} creates at ${limitPerWindow} per ${windowMs / 1000} s: ${fmt.ms(wallMs)} (quota's least ${fmt.ms(quotaMinimumMs)}); creates ${JSON.stringify(creates)}; status checks ${JSON.stringify(statusChecks)}; ${failed} failed; at most ${maxInFlight} requests in flight (cap ${defaultMaxConcurrentRequests}); peak RSS growth ${fmt.mib(peakRssGrowthMiB)}`,
+	);
+	return [
+		{
+			name: `Batch of ${items} creates at a model's quota: wall time`,
+			ours: fmt.ms(wallMs),
+			reference: `quota's least ${fmt.ms(quotaMinimumMs)}`,
+			ratio: wallMs / quotaMinimumMs,
+			goal: '≤ 1.1×',
+			met: wallMs / quotaMinimumMs <= 1.1,
+		},
+		{
+			name: '… 429 answers per quota window',
+			ours: `${rateLimited} in ${windows} windows`,
+			reference: '',
+			ratio: rateLimited / windows,
+			goal: '≤ 1',
+			met: rateLimited / windows <= 1,
+		},
+		{
+			name: '… failed items; creates',
+			ours: `${failed}; ${created}`,
+			reference: `0; ${items}`,
+			ratio: undefined,
+			goal: `0; = ${items}`,
+			met: failed === 0 && created === items,
+		},
+		{
+			name: '… most requests in flight at once',
+			ours: String(maxInFlight),
+			reference: `cap ${defaultMaxConcurrentRequests}`,
+			ratio: undefined,
+			goal: `≤ ${defaultMaxConcurrentRequests}`,
+			met: maxInFlight <= defaultMaxConcurrentRequests,
+		},
+		{
+			name: '… peak RSS growth',
+			ours: fmt.mib(peakRssGrowthMiB),
+			reference: '',
+			ratio: undefined,
+			goal: '(information)',
+			met: true,
+		},
+	];
+}
