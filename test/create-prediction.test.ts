@@ -473,13 +473,13 @@ describe('Pruna Create Prediction: from prompt to file in one node', () => {
 });
 
 describe('Pruna Create Prediction: errors and retries', () => {
-	test('422: the error names each invalid field', async () => {
+	test('422: the error names each field Pruna refused', async () => {
 		const before = simulator.predictions.size;
+		// Fields the catalog does not list pass the node's own check; Pruna refuses them.
 		const result = await runCreate({
 			model: 'p-image',
 			prompt: 'x',
-			inputOptions: { width: 100 },
-			additionalInput: '{ "colour": "red" }',
+			additionalInput: '{ "colour": "red", "mood": "calm" }',
 		});
 
 		expect(result.status).toBe('error');
@@ -490,12 +490,73 @@ describe('Pruna Create Prediction: errors and retries', () => {
 		};
 		expect(error.httpCode).toBe('422');
 		expect(error.message).toBe(
-			'Create prediction with p-image: Pruna rejected the input. (input.width: Input should be greater than or equal to 256; input.colour: Extra inputs are not permitted)',
+			'Create prediction with p-image: Pruna rejected the input. (input.colour: Extra inputs are not permitted; input.mood: Extra inputs are not permitted)',
 		);
 		expect(error.description).toBe(
-			'input.width: Input should be greater than or equal to 256\ninput.colour: Extra inputs are not permitted',
+			'input.colour: Extra inputs are not permitted\ninput.mood: Extra inputs are not permitted',
 		);
 		expect(simulator.predictions.size).toBe(before);
+	});
+
+	test('inputs the catalog can check fail before anything is sent, naming every field', async () => {
+		const result = await runCreate({
+			model: 'p-image',
+			prompt: 'x',
+			inputOptions: { width: 100, height: 4000 },
+			additionalInput: '{ "aspect_ratio": "5:4" }',
+		});
+
+		expect(result.status).toBe('error');
+		const error = result.nodes.Create.error as { message: string; description?: string };
+		expect(error.message).toMatch(
+			/^Create prediction with p-image: the input is not valid for this model \(item 0\): /,
+		);
+		expect(error.description).toMatch(/^Nothing was sent to Pruna\. Correct these fields:\n/);
+		expect(error.description).toContain('width: 100 is below the minimum 256');
+		expect(error.description).toContain('height: 4000 is above the maximum');
+		expect(error.description).toMatch(/aspect_ratio: "5:4" is not one of 1:1, /);
+		expect(simulator.requestsTo('/v1/predictions')).toHaveLength(0);
+	});
+
+	test('an invalid item fails alone: the valid ones are created, and with Continue On Fail it is an error item', async () => {
+		const result = await runWorkflow(
+			chain(
+				prunaNode(
+					'Create',
+					nodeType.create,
+					{
+						model: 'p-image',
+						prompt: '={{ $json.prompt }}',
+						inputOptions: { width: '={{ $json.width }}' },
+					},
+					{ onError: 'continueRegularOutput' },
+				),
+			),
+			{
+				credentials: credentialsFor(simulator),
+				input: [
+					{ json: { prompt: 'a', width: 512 } },
+					{ json: { prompt: 'b', width: 100 } },
+					{ json: { prompt: 'c', width: 768 } },
+				],
+			},
+		);
+
+		const items = result.nodes.Create.items;
+		expect(items.map((item) => item.json.status ?? 'error')).toEqual([
+			'starting',
+			'error',
+			'starting',
+		]);
+		expect(String(items[1].json.error)).toBe(
+			'Create prediction with p-image: the input is not valid for this model (item 1): width: 100 is below the minimum 256',
+		);
+		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		const creates = simulator.requestsTo('/v1/predictions').filter((r) => r.method === 'POST');
+		expect(
+			creates.map((request) => (request.json as { input: { width: number } }).input.width),
+		).toEqual(expect.arrayContaining([512, 768]));
+		expect(creates).toHaveLength(2);
 	});
 
 	test('429: sent again after RateLimit-Reset, once, and the prediction is created', async () => {

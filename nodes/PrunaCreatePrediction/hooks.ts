@@ -7,7 +7,7 @@ import type {
 	IN8nHttpFullResponse,
 	INodeExecutionData,
 } from 'n8n-workflow';
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { downloadRetryPolicy, downloadToBinary } from '../shared/download';
 import { findModel } from '../shared/models';
@@ -30,6 +30,7 @@ import {
 import { memoForItem } from '../shared/item-memo';
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
+import { checkModelInput } from './input-check';
 
 interface CreateOptions extends Partial<WaitLimits> {
 	trySync?: boolean;
@@ -62,6 +63,7 @@ async function predictionRequest(context: IExecuteSingleFunctions): Promise<Pred
 		const headers: IDataObject = { Model: model, 'Content-Type': 'application/json' };
 		if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
 		const input = collectModelInput(context, model);
+		refuseInvalidInput(context, model, input);
 		const options: IHttpRequestOptions = {
 			method: 'POST',
 			url: `${await getBaseUrl(context)}${predictionsPath}`,
@@ -72,6 +74,22 @@ async function predictionRequest(context: IExecuteSingleFunctions): Promise<Pred
 		const fingerprint = JSON.stringify([model, headers['Try-Sync'] ?? '', input]);
 		return { model, options, fingerprint };
 	});
+}
+
+/** Inputs the catalog can check fail here, before the create (a paid call) is sent. */
+function refuseInvalidInput(context: IExecuteSingleFunctions, model: string, input: IDataObject) {
+	const catalogModel = findModel(model);
+	const problems = catalogModel ? checkModelInput(catalogModel, input) : [];
+	if (problems.length === 0) return;
+	const itemIndex = context.getItemIndex();
+	throw new NodeOperationError(
+		context.getNode(),
+		`Create prediction with ${model}: the input is not valid for this model (item ${itemIndex}): ${problems.join('; ')}`,
+		{
+			itemIndex,
+			description: `Nothing was sent to Pruna. Correct these fields:\n${problems.join('\n')}`,
+		},
+	);
 }
 
 /**
