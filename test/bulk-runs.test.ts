@@ -124,6 +124,52 @@ describe('a batch beyond the quota', () => {
 	}, 30_000);
 });
 
+test('a custom model learns its limit from the first answer: 10 items at 3 a window, no 429', async () => {
+	const sim = await withSimulator({});
+	sim.defineModel({
+		name: 'p-image-pro',
+		task: 'textToImage',
+		summary: 'a model newer than the catalog',
+		requestsPerMinute: 3,
+		fields: [{ name: 'prompt', type: 'string', required: true }],
+	});
+
+	const result = await runWorkflow(
+		chain(
+			createNode({
+				model: 'custom',
+				customModel: 'p-image-pro',
+				additionalInput: '={{ JSON.stringify({ prompt: $json.prompt }) }}',
+				options: {},
+			}),
+		),
+		{ credentials: credentialsFor(sim), input: prompts(10) },
+	);
+
+	expect(result.status).toBe('success');
+	expect(result.nodes.Create.items.map((item) => item.json.model)).toEqual(
+		Array(10).fill('p-image-pro'),
+	);
+	expect(answers(sim, 'POST', '/v1/predictions')).toEqual(Array(10).fill(201));
+}, 30_000);
+
+test('a sliding window is followed too: 12 creates at 5 a window, each created once', async () => {
+	const sim = await withSimulator({
+		rateLimitWindow: 'sliding',
+		defaultPlan: { processingMs: 50 },
+	});
+
+	const result = await runWorkflow(chain(createNode()), {
+		credentials: credentialsFor(sim),
+		input: prompts(12),
+	});
+
+	expect(result.status).toBe('success');
+	const creates = answers(sim, 'POST', '/v1/predictions');
+	expect(count(creates, 201)).toBe(12);
+	expect(count(creates, 429)).toBeLessThanOrEqual(3);
+}, 30_000);
+
 test('Max Requests at Once caps the requests in flight: 40 slow checks, never more than 5 open', async () => {
 	const sim = await withSimulator({});
 	const ids = Array.from({ length: 40 }, () => sim.addPrediction().id);

@@ -256,6 +256,133 @@ describe('Pruna simulator', () => {
 		}
 	});
 
+	describe('quotas', () => {
+		async function create(sim: PrunaSimulator, model: string, input: object) {
+			return await fetch(`${sim.baseUrl}/v1/predictions`, {
+				method: 'POST',
+				headers: { apikey: sim.apiKey, Model: model, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ input }),
+			});
+		}
+		const trainer = { image_data: 'https://example.com/set.zip' };
+
+		test("a model's catalog limit, per scaled window: Remaining counts down, the 6th is 429, a new window takes more", async () => {
+			const sim = await PrunaSimulator.start({ rateLimitWindowMs: 1000 });
+			try {
+				const answers = [];
+				for (let index = 0; index < 6; index++)
+					answers.push(await create(sim, 'p-image-trainer', trainer));
+				expect(answers.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 201, 429]);
+				expect(answers.map((answer) => answer.headers.get('ratelimit-remaining'))).toEqual([
+					'4',
+					'3',
+					'2',
+					'1',
+					'0',
+					'0',
+				]);
+				expect(answers.every((answer) => answer.headers.get('ratelimit-limit') === '5')).toBe(true);
+				expect(answers[5].headers.get('ratelimit-reset')).toBe('1');
+				// Another model has its own quota.
+				expect((await create(sim, 'p-image', { prompt: 'x' })).status).toBe(201);
+
+				await new Promise((resolve) => setTimeout(resolve, 1050));
+				const next = await create(sim, 'p-image-trainer', trainer);
+				expect(next.status).toBe(201);
+				expect(next.headers.get('ratelimit-remaining')).toBe('4');
+			} finally {
+				await sim.close();
+			}
+		});
+
+		test('modelRateLimits overrides one model; a model Pruna added later has its own limit', async () => {
+			const sim = await PrunaSimulator.start({ modelRateLimits: { 'p-image': 2 } });
+			sim.defineModel({
+				name: 'p-image-pro',
+				task: 'textToImage',
+				summary: 'a newer model',
+				requestsPerMinute: 3,
+				fields: [{ name: 'prompt', type: 'string', required: true }],
+			});
+			try {
+				const images = [];
+				for (let index = 0; index < 3; index++)
+					images.push((await create(sim, 'p-image', { prompt: 'x' })).status);
+				expect(images).toEqual([201, 201, 429]);
+				const pros = [];
+				for (let index = 0; index < 4; index++)
+					pros.push(await create(sim, 'p-image-pro', { prompt: 'x' }));
+				expect(pros.map((answer) => answer.status)).toEqual([201, 201, 201, 429]);
+				expect(pros[0].headers.get('ratelimit-limit')).toBe('3');
+			} finally {
+				await sim.close();
+			}
+		});
+
+		test('a burst across a window boundary: fixed windows take it, a sliding window refuses it', async () => {
+			const statuses = async (window: 'fixed' | 'sliding') => {
+				const sim = await PrunaSimulator.start({
+					rateLimits: { status: 3 },
+					rateLimitWindowMs: 1000,
+					rateLimitWindow: window,
+				});
+				try {
+					const check = async () =>
+						(
+							await fetch(`${sim.baseUrl}/v1/predictions/status/x`, {
+								headers: { apikey: sim.apiKey },
+							})
+						).status;
+					const first = await check();
+					await new Promise((resolve) => setTimeout(resolve, 700));
+					const late = [await check(), await check()];
+					await new Promise((resolve) => setTimeout(resolve, 400));
+					// 1.1 s after the first: a new fixed window; in a sliding one, the two late ones still count.
+					const next = [await check(), await check()];
+					return [first, ...late, ...next];
+				} finally {
+					await sim.close();
+				}
+			};
+			expect(await statuses('fixed')).toEqual([404, 404, 404, 404, 404]);
+			expect(await statuses('sliding')).toEqual([404, 404, 404, 404, 429]);
+		});
+
+		test('RateLimit headers come with every answer of a counted endpoint: a 404 and a 422 too', async () => {
+			const sim = await PrunaSimulator.start({});
+			try {
+				const missing = await fetch(`${sim.baseUrl}/v1/predictions/status/nope`, {
+					headers: { apikey: sim.apiKey },
+				});
+				const invalid = await create(sim, 'p-image', { prompt: 'x', colour: 'red' });
+				expect([missing.status, invalid.status]).toEqual([404, 422]);
+				for (const answer of [missing, invalid]) {
+					expect(answer.headers.get('ratelimit-limit')).toMatch(/^\d+$/);
+					expect(answer.headers.get('ratelimit-remaining')).toMatch(/^\d+$/);
+					expect(answer.headers.get('ratelimit-reset')).toMatch(/^\d+$/);
+				}
+				expect(missing.headers.get('ratelimit-limit')).toBe('30000');
+				expect(invalid.headers.get('ratelimit-limit')).toBe('500');
+			} finally {
+				await sim.close();
+			}
+		});
+
+		test('open requests are counted: maxInFlight is the most at once', async () => {
+			const sim = await PrunaSimulator.start({});
+			sim.injectFault({ path: '/v1/predictions/status/', fault: { kind: 'latency', ms: 200 } });
+			try {
+				const check = () =>
+					fetch(`${sim.baseUrl}/v1/predictions/status/x`, { headers: { apikey: sim.apiKey } });
+				await Promise.all([check(), check(), check()]);
+				await check();
+				expect(sim.maxInFlight('/v1/predictions/status/')).toBe(3);
+			} finally {
+				await sim.close();
+			}
+		});
+	});
+
 	test('faults: a reset closes the connection, a stall never answers, each for as many requests as asked', async () => {
 		simulator.injectFault({ path: '/v1/predictions/status/', times: 1, fault: { kind: 'reset' } });
 		await expect(call('/v1/predictions/status/x')).rejects.toThrow('fetch failed');

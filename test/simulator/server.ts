@@ -85,9 +85,14 @@ export interface SimulatorOptions {
 	port?: number;
 	/** A CDN-like host serves content without a key. */
 	requireApiKey?: boolean;
-	/** Requests per window, per endpoint (per model for predictions). */
+	/** Requests per window, per endpoint (per model for predictions: every model gets this limit). */
 	rateLimits?: Partial<Record<Endpoint, number>>;
+	/** One model's create limit per window, over the catalog's and `rateLimits.predictions`. */
+	modelRateLimits?: Record<string, number>;
+	/** The window of every limit: Pruna's is a minute; tests scale it down. */
 	rateLimitWindowMs?: number;
+	/** `fixed` (default): windows start with their first request. `sliding`: the last window at every moment. */
+	rateLimitWindow?: 'fixed' | 'sliding';
 	fileTtlSeconds?: number;
 	contentTtlSeconds?: number;
 	/** Sent as `X-Poll-Interval` on status answers when set. */
@@ -193,6 +198,7 @@ export class PrunaSimulator {
 	private readonly faults: FaultRule[] = [];
 	private readonly extraModels = new Map<string, PrunaModel>();
 	private readonly rateWindows = new Map<string, { startedAt: number; count: number }>();
+	private readonly slidingWindows = new Map<string, number[]>();
 	private readonly storageDir = mkdtempSync(join(tmpdir(), 'pruna-simulator-'));
 	private readonly sockets = new Set<Socket>();
 	private server?: Server;
@@ -480,21 +486,23 @@ export class PrunaSimulator {
 			status: 30_000,
 			delivery: 10_000,
 		};
-		const modelLimit = model === undefined ? undefined : this.findModel(model)?.requestsPerMinute;
-		const limit = this.options.rateLimits?.[endpoint] ?? modelLimit ?? defaults[endpoint];
+		const modelLimit =
+			model === undefined
+				? undefined
+				: (this.options.modelRateLimits?.[model] ?? this.findModel(model)?.requestsPerMinute);
+		const limit =
+			model !== undefined && this.options.modelRateLimits?.[model] !== undefined
+				? this.options.modelRateLimits[model]
+				: (this.options.rateLimits?.[endpoint] ?? modelLimit ?? defaults[endpoint]);
 		const windowMs = this.options.rateLimitWindowMs ?? 60_000;
-		const now = Date.now();
-		let window = this.rateWindows.get(key);
-		if (!window || now - window.startedAt >= windowMs) {
-			window = { startedAt: now, count: 0 };
-			this.rateWindows.set(key, window);
-		}
-		window.count++;
-		const resetSeconds = Math.max(0, Math.ceil((window.startedAt + windowMs - now) / 1000));
+		const { remaining, resetMs, allowed } =
+			this.options.rateLimitWindow === 'sliding'
+				? this.countSliding(key, limit, windowMs)
+				: this.countFixed(key, limit, windowMs);
 		response.setHeader('RateLimit-Limit', String(limit));
-		response.setHeader('RateLimit-Remaining', String(Math.max(0, limit - window.count)));
-		response.setHeader('RateLimit-Reset', String(resetSeconds));
-		if (window.count > limit) {
+		response.setHeader('RateLimit-Remaining', String(remaining));
+		response.setHeader('RateLimit-Reset', String(Math.max(0, Math.ceil(resetMs / 1000))));
+		if (!allowed) {
 			throw new ApiFailure(
 				429,
 				'RATE_LIMIT_EXCEEDED',
@@ -502,6 +510,41 @@ export class PrunaSimulator {
 				'You have exceeded the rate limit for this endpoint. Please wait before making additional requests.',
 			);
 		}
+	}
+
+	/** A window that starts with its first request; refused requests count too, as they arrive. */
+	private countFixed(key: string, limit: number, windowMs: number) {
+		const now = Date.now();
+		let window = this.rateWindows.get(key);
+		if (!window || now - window.startedAt >= windowMs) {
+			window = { startedAt: now, count: 0 };
+			this.rateWindows.set(key, window);
+		}
+		window.count++;
+		return {
+			remaining: Math.max(0, limit - window.count),
+			resetMs: window.startedAt + windowMs - now,
+			allowed: window.count <= limit,
+		};
+	}
+
+	/**
+	 * The last `windowMs` at every moment: a request is taken while fewer than `limit` were taken in
+	 * it. Only taken requests count, so a client that waits as told is never locked out. Reset is
+	 * when the oldest taken request leaves the window, the moment one more fits.
+	 */
+	private countSliding(key: string, limit: number, windowMs: number) {
+		const now = Date.now();
+		let taken = this.slidingWindows.get(key);
+		if (!taken) this.slidingWindows.set(key, (taken = []));
+		while (taken.length && taken[0] <= now - windowMs) taken.shift();
+		const allowed = taken.length < limit;
+		if (allowed) taken.push(now);
+		return {
+			remaining: Math.max(0, limit - taken.length),
+			resetMs: taken.length ? taken[0] + windowMs - now : 0,
+			allowed,
+		};
 	}
 
 	private sendJson(
