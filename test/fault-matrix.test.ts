@@ -220,15 +220,16 @@ describe('fault matrix: HTTP errors that are final', () => {
 		expect(requestsFor('upload')).toBe(itemCount);
 	});
 
-	test('422 on create: the invalid item names its field; the others are created', async () => {
+	test('an invalid create input: that item names its field before anything is sent; the others are created', async () => {
 		const setup = await scenario(simulator, 'create');
 		setup.input[2] = { json: { prompt: '' } };
 
 		const failed = expectOneError(
 			await run(simulator, 'create', setup),
-			/Pruna rejected the input\. \(input\.prompt: Field required\)/,
+			/the input is not valid for this model \(item 2\): prompt is required$/,
 		);
 		expect(failed).toBe(2);
+		expect(requestsFor('create')).toBe(itemCount - 1);
 	});
 });
 

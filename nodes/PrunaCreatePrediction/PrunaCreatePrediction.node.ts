@@ -6,7 +6,12 @@ import { downloadRetryOption } from '../shared/download';
 import { pacingOptionFields } from '../shared/request-options';
 import { credentialType, requestDefaults } from '../shared/transport';
 import { buildPredictionRequest, sendCreateRequest, toPredictionOutput } from './hooks';
-import { customModel, modelInputProperties, modelOptions } from './properties';
+import {
+	customModel,
+	modelInputProperties,
+	modelOptions,
+	toolDescriptionProperty,
+} from './properties';
 
 export class PrunaCreatePrediction implements INodeType {
 	description: INodeTypeDescription = {
@@ -19,7 +24,12 @@ export class PrunaCreatePrediction implements INodeType {
 			'={{ $parameter["model"] === "custom" ? $parameter["customModel"] : $parameter["model"] }}',
 		description: 'Generate an image or video with a Pruna model, optionally waiting for the file',
 		defaults: { name: 'Pruna Create Prediction' },
-		usableAsTool: true,
+		usableAsTool: {
+			replacements: {
+				description:
+					'Generates an image or video with a Pruna model and waits for it. Pass the inputs the tool asks for (such as prompt). Returns JSON: id, status, model, generation_url, and with Download Output fileUrl, a link to the file that opens in a browser; a failure returns error with what to change.',
+			},
+		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
@@ -27,6 +37,7 @@ export class PrunaCreatePrediction implements INodeType {
 		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
 		requestOperations: { pagination: sendCreateRequest },
 		properties: [
+			toolDescriptionProperty,
 			{
 				displayName: 'Model',
 				name: 'model',

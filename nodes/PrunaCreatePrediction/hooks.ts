@@ -28,6 +28,7 @@ import {
 	setRoutedRetry,
 } from '../shared/transport';
 import { memoForItem } from '../shared/item-memo';
+import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/tool-mode';
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 import { checkModelInput } from './input-check';
@@ -187,8 +188,11 @@ export async function toPredictionOutput(
 	const label = answer.id ?? `from ${model}`;
 
 	const options = readOptions(this);
+	const asTool = runsAsTool(this);
+	// An agent cannot poll on its own: as a tool the node waits unless told not to.
+	const waits = options.waitUntilDone ?? asTool;
 	let prediction: PredictionStatus = answer.prediction ?? { status: 'starting' };
-	if (options.waitUntilDone || options.downloadOutput) {
+	if (waits || options.downloadOutput) {
 		if (answer.id && !answer.prediction) {
 			prediction = await waitForPrediction(
 				this,
@@ -205,7 +209,10 @@ export async function toPredictionOutput(
 	if (answer.getUrl) json.get_url = answer.getUrl;
 	if (answer.input) json.input = withoutSecrets(answer.input, findModel(model));
 
-	if (!options.downloadOutput) return [outputItem(this, { json })];
+	if (!options.downloadOutput) {
+		if (asTool && json.generation_url) json.note = generationUrlNote;
+		return [outputItem(this, { json })];
+	}
 	if (typeof json.generation_url !== 'string') {
 		throw new NodeApiError(
 			this.getNode(),
@@ -228,6 +235,7 @@ export async function toPredictionOutput(
 				fileName: file.json.fileName,
 				mimeType: file.json.mimeType,
 				fileSize: file.json.fileSize,
+				...(asTool ? agentFileLink(this, file.binary, binaryPropertyName) : {}),
 			},
 			binary: { [binaryPropertyName]: file.binary },
 		}),

@@ -146,3 +146,39 @@ export const modelInputProperties: INodeProperties[] = [
 	...primaryParameters(prunaModels),
 	...inputOptionParameters(prunaModels),
 ];
+
+/** What a model makes, for the tool description an AI agent reads. */
+const outputByTask: Record<string, string> = {
+	textToImage: 'an image',
+	imageEditing: 'an edited image',
+	upscaling: 'an upscaled image',
+	tryOn: 'an image of the person wearing the garments',
+	video: 'a video',
+	loraTraining: 'trained LoRA weights',
+};
+
+const outputByModel = JSON.stringify(
+	Object.fromEntries(prunaModels.map((model) => [model.name, outputByTask[model.task]])),
+);
+
+/** An expression: n8n resolves it when it hands the tool to the agent. */
+const toolDescriptionDefault =
+	`={{ 'Generates ' + (${outputByModel}[$parameter.model] ?? 'an image or video') + ' with the Pruna model ' + ($parameter.model === '${customModel}' ? $parameter.customModel : $parameter.model) + '. ` +
+	`Pass the inputs this tool asks for (such as prompt: a description of what to generate). ` +
+	`It waits until the prediction is done and returns JSON: id, status ("succeeded"), model, generation_url, ` +
+	`and with Download Output fileUrl, a link to the file that opens in a browser. A failure returns error: a message that names what to change.' }}`;
+
+/**
+ * The description an AI agent reads for this tool, naming the model it is set to and what comes
+ * back. Shown only on the tool form of the node; the user may rewrite it.
+ */
+export const toolDescriptionProperty: INodeProperties = {
+	displayName: 'Tool Description',
+	name: 'toolDescription',
+	type: 'string',
+	typeOptions: { rows: 4 },
+	displayOptions: { show: { '@tool': [true] } },
+	default: toolDescriptionDefault,
+	description:
+		'What the AI agent is told this tool does. The default names the model and what the tool returns.',
+};

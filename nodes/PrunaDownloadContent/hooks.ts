@@ -8,6 +8,7 @@ import type {
 import { contentRequest, downloadRetryPolicy, storeDownload } from '../shared/download';
 import { requireValidInput } from '../shared/errors';
 import { memoForItem } from '../shared/item-memo';
+import { agentFileLink, runsAsTool } from '../shared/tool-mode';
 import { assertSuccess, getBaseUrl, outputItem, setRoutedRetry } from '../shared/transport';
 import { resolveContentUrl } from '../shared/urls';
 
@@ -46,5 +47,8 @@ export async function downloadAsBinary(
 	await assertSuccess(this, response, `Download of ${url}`);
 	const file = await storeDownload(this, url, response, options.fileName);
 	const binaryPropertyName = String(this.getNodeParameter('binaryPropertyName', 'data')).trim();
-	return [outputItem(this, { json: file.json, binary: { [binaryPropertyName]: file.binary } })];
+	const json = runsAsTool(this)
+		? { ...file.json, ...agentFileLink(this, file.binary, binaryPropertyName) }
+		: file.json;
+	return [outputItem(this, { json, binary: { [binaryPropertyName]: file.binary } })];
 }

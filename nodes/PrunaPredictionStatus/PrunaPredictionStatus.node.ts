@@ -16,7 +16,12 @@ export class PrunaPredictionStatus implements INodeType {
 		subtitle: '={{ $parameter["waitUntilDone"] ? "Wait until done" : "Check once" }}',
 		description: 'Get the status of a Pruna prediction, or wait until it has finished',
 		defaults: { name: 'Pruna Get Prediction Status' },
-		usableAsTool: true,
+		usableAsTool: {
+			replacements: {
+				description:
+					'Checks a Pruna prediction by its id (the id a Pruna Create Prediction tool returned) and, by default, waits until it has finished. Returns JSON: id, status (starting, processing, succeeded, failed or canceled) and generation_url when it succeeded.',
+			},
+		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],

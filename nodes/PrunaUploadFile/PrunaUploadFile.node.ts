@@ -16,7 +16,12 @@ export class PrunaUploadFile implements INodeType {
 		description:
 			'Upload an image, video or audio file to Pruna and get a URL to use as input of a prediction',
 		defaults: { name: 'Pruna Upload File' },
-		usableAsTool: true,
+		usableAsTool: {
+			replacements: {
+				description:
+					"Uploads the file in the item's binary field to Pruna. Returns JSON with url: pass it to a Pruna model's image, video or audio input. Uploads expire (expires_at).",
+			},
+		},
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],

@@ -175,9 +175,20 @@ export async function importPrunaCredential(
 	target: { apiKey: string; baseUrl: string },
 	credential: { id: string; name: string } = examplesCredential,
 ): Promise<void> {
+	await importCredential(instance, {
+		...credential,
+		type: 'prunaApi',
+		data: { apiKey: target.apiKey, baseUrl: target.baseUrl },
+	});
+}
+
+/** Any credential, imported decrypted (n8n encrypts it with the instance's key). */
+export async function importCredential(
+	instance: N8nInstance,
+	credential: { id: string; name: string; type: string; data: Record<string, unknown> },
+): Promise<void> {
 	const file = join(instance.userFolder, `credential-${credential.id}.json`);
-	const data = { apiKey: target.apiKey, baseUrl: target.baseUrl };
-	writeFileSync(file, JSON.stringify([{ ...credential, type: 'prunaApi', data }]));
+	writeFileSync(file, JSON.stringify([credential]));
 	await runN8nCliOrThrow(instance, ['import:credentials', `--input=${file}`]);
 	rmSync(file);
 }
