@@ -72,7 +72,7 @@ export function ensureN8nInstalled(): void {
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
 	return await new Promise((resolve, reject) => {
 		const server = createServer();
 		server.once('error', reject);
@@ -161,6 +161,11 @@ async function runN8nCliOrThrow(instance: N8nInstance, args: string[]): Promise<
 		);
 	}
 	return result;
+}
+
+/** Publishes (activates) an imported workflow, so its webhook answers once n8n starts. */
+export async function publishWorkflow(instance: N8nInstance, id: string): Promise<void> {
+	await runN8nCliOrThrow(instance, ['publish:workflow', `--id=${id}`]);
 }
 
 /** The credential the example workflows refer to. */
@@ -285,22 +290,35 @@ export function storedBinaryPath(instance: N8nInstance, binaryId: string): strin
 }
 
 export interface RunningN8n {
+	/** The n8n process (its task runner is a child of it). */
+	pid: number;
 	stop(): Promise<void>;
 	/** Everything n8n printed so far, for a failing test's message. */
 	output(): string;
 }
 
-/** `n8n start` on 127.0.0.1, resolved once its readiness check answers 200. */
+/**
+ * `n8n start` on 127.0.0.1 (or another n8n command, such as `worker`), resolved once its readiness
+ * check answers 200.
+ */
 export async function startN8n(
 	instance: N8nInstance,
 	{
 		env = {},
 		readyWithinMs = 180_000,
 		echo = false,
-	}: { env?: NodeJS.ProcessEnv; readyWithinMs?: number; echo?: boolean } = {},
+		args = ['start'],
+		readyUrl = `${instance.url}/healthz/readiness`,
+	}: {
+		env?: NodeJS.ProcessEnv;
+		readyWithinMs?: number;
+		echo?: boolean;
+		args?: string[];
+		readyUrl?: string;
+	} = {},
 ): Promise<RunningN8n> {
 	// A process group of its own, so stopping it also stops the task runner n8n starts.
-	const child = spawn(process.execPath, [n8nBin, 'start'], {
+	const child = spawn(process.execPath, [n8nBin, ...args], {
 		cwd: instance.userFolder,
 		env: { ...instance.env, ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -322,6 +340,7 @@ export async function startN8n(
 	}
 	const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
 	const running: RunningN8n = {
+		pid: child.pid!,
 		output: () => output,
 		async stop() {
 			if (child.exitCode === null) signalGroup('SIGTERM');
@@ -335,8 +354,8 @@ export async function startN8n(
 	const deadline = Date.now() + readyWithinMs;
 	while (Date.now() < deadline) {
 		if (child.exitCode !== null)
-			throw new Error(`n8n start exited with ${child.exitCode}\n${output}`);
-		const ready = await fetch(`${instance.url}/healthz/readiness`)
+			throw new Error(`n8n ${args.join(' ')} exited with ${child.exitCode}\n${output}`);
+		const ready = await fetch(readyUrl)
 			.then((response) => response.ok)
 			.catch(() => false);
 		if (ready) return running;
