@@ -12,6 +12,7 @@ import { chain, credentialsFor, nodeType, prunaNode } from '../test/fixtures.ts'
 import { addNodeTypes } from '../test/harness/engine.ts';
 import { n8nFolder, n8nVersion } from '../test/harness/real-n8n.ts';
 import { runWorkflow } from '../test/harness/run.ts';
+import { StatusFloor, floorNodeType } from './floor-node.ts';
 import type { BenchRow } from './lib.ts';
 import { fmt, median, runsOf, startSimulatorProcess } from './lib.ts';
 
@@ -53,7 +54,7 @@ export async function benchStatusChecks(): Promise<BenchRow[]> {
 			},
 		];
 	}
-	await addNodeTypes({ [httpRequestType]: httpRequest });
+	await addNodeTypes({ [httpRequestType]: httpRequest, [floorNodeType]: new StatusFloor() });
 
 	const simulator = await startSimulatorProcess({ donePredictions: checks });
 	const credentials = credentialsFor(simulator);
@@ -74,6 +75,11 @@ export async function benchStatusChecks(): Promise<BenchRow[]> {
 			options: {},
 		},
 	});
+	const floor = chain({
+		...prunaNode('Status', nodeType.status, {}),
+		type: floorNodeType,
+		parameters: { predictionId: '={{ $json.id }}' },
+	});
 	const timed = async (workflow: typeof ours) => {
 		const startedAt = performance.now();
 		const result = await runWorkflow(workflow, { credentials, input });
@@ -87,24 +93,22 @@ export async function benchStatusChecks(): Promise<BenchRow[]> {
 	};
 
 	try {
-		await timed(ours); // warm-up, both
-		await timed(reference);
-		const oursMs: number[] = [];
-		const referenceMs: number[] = [];
-		// Alternate which goes first, so neither always runs after the other's garbage.
+		const contenders = { ours, reference, floor };
+		for (const workflow of Object.values(contenders)) await timed(workflow); // warm-up
+		const ms: Record<keyof typeof contenders, number[]> = { ours: [], reference: [], floor: [] };
+		const names = Object.keys(contenders) as Array<keyof typeof contenders>;
+		// Rotate which goes first, so none always runs after another's garbage.
 		for (let run = 0; run < runs; run++) {
-			if (run % 2 === 0) {
-				oursMs.push(await timed(ours));
-				referenceMs.push(await timed(reference));
-			} else {
-				referenceMs.push(await timed(reference));
-				oursMs.push(await timed(ours));
+			for (let turn = 0; turn < names.length; turn++) {
+				const name = names[(run + turn) % names.length];
+				ms[name].push(await timed(contenders[name]));
 			}
 		}
-		const oursMedian = median(oursMs);
-		const referenceMedian = median(referenceMs);
+		const oursMedian = median(ms.ours);
+		const referenceMedian = median(ms.reference);
+		const floorMedian = median(ms.floor);
 		console.log(
-			`1,000 status checks: Get Prediction Status ${runsOf(oursMs, fmt.ms)}; HTTP Request node ${runsOf(referenceMs, fmt.ms)}`,
+			`1,000 status checks: Get Prediction Status ${runsOf(ms.ours, fmt.ms)}; HTTP Request node ${runsOf(ms.reference, fmt.ms)}; routing alone ${runsOf(ms.floor, fmt.ms)}`,
 		);
 		return [
 			{
@@ -114,6 +118,14 @@ export async function benchStatusChecks(): Promise<BenchRow[]> {
 				ratio: oursMedian / referenceMedian,
 				goal: '≤ 1.0×',
 				met: oursMedian / referenceMedian <= 1.0,
+			},
+			{
+				name: '1,000 status checks vs routing alone',
+				ours: fmt.ms(oursMedian),
+				reference: `a hookless declarative node ${fmt.ms(floorMedian)}`,
+				ratio: oursMedian / floorMedian,
+				goal: '≤ 1.05×',
+				met: oursMedian / floorMedian <= 1.05,
 			},
 		];
 	} finally {

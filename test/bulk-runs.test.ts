@@ -10,6 +10,7 @@ import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import type { SimulatorOptions } from './simulator/server.ts';
 import { PrunaSimulator } from './simulator/server.ts';
 import { chain, credentialsFor, fastPolling, nodeType, prunaNode } from './fixtures';
+import type { RunResult } from './harness/run';
 import { runWorkflow, startWorkflow, storeBinary } from './harness/run';
 import { makePng } from './simulator/png.ts';
 
@@ -30,6 +31,14 @@ function answers(sim: PrunaSimulator, method: string, pathPrefix: string): numbe
 
 const count = (statuses: number[], status: number) =>
 	statuses.filter((each) => each === status).length;
+
+/** The run succeeded and every item of `node` has `status` (a prediction status). */
+function expectEvery(result: RunResult, node: string, items: number, status = 'succeeded') {
+	expect(result.status).toBe('success');
+	expect(result.nodes[node].items.map((item) => item.json.status)).toEqual(
+		Array(items).fill(status),
+	);
+}
 
 function prompts(items: number): INodeExecutionData[] {
 	return Array.from({ length: items }, (_, index) => ({ json: { prompt: `picture ${index}` } }));
@@ -59,10 +68,7 @@ describe('a batch beyond the quota', () => {
 			input: prompts(23),
 		});
 
-		expect(result.status).toBe('success');
-		expect(result.nodes.Create.items.map((item) => item.json.status)).toEqual(
-			Array(23).fill('succeeded'),
-		);
+		expectEvery(result, 'Create', 23);
 		const creates = answers(sim, 'POST', '/v1/predictions');
 		expect(count(creates, 201)).toBe(23);
 		// Paced from the model's published limit and the headers: no window was overrun.
@@ -113,10 +119,7 @@ describe('a batch beyond the quota', () => {
 			{ credentials: credentialsFor(sim), input: ids.map((id) => ({ json: { id } })) },
 		);
 
-		expect(result.status).toBe('success');
-		expect(result.nodes.Status.items.map((item) => item.json.status)).toEqual(
-			Array(40).fill('succeeded'),
-		);
+		expectEvery(result, 'Status', 40);
 		const checks = answers(sim, 'GET', '/v1/predictions/status/');
 		expect(count(checks, 429)).toBe(0);
 		// Every item checked more than once, yet the server never had to refuse a check.
@@ -200,10 +203,7 @@ test('two runs at once share one quota: every item of both succeeds, each create
 	const [first, second] = await Promise.all([run(), run()]);
 
 	for (const result of [first, second]) {
-		expect(result.status).toBe('success');
-		expect(result.nodes.Create.items.map((item) => item.json.status)).toEqual(
-			Array(8).fill('succeeded'),
-		);
+		expectEvery(result, 'Create', 8);
 	}
 	const creates = answers(sim, 'POST', '/v1/predictions');
 	expect(count(creates, 201)).toBe(16);
