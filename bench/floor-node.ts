@@ -13,22 +13,20 @@ export class StatusFloor implements INodeType {
 		name: 'statusFloor',
 		group: ['input'],
 		version: 1,
-		description: 'GET /v1/predictions/status/{id} by routing alone',
+		description: 'GET a status URL by routing alone',
 		defaults: { name: 'Status floor' },
 		inputs: ['main'],
 		outputs: ['main'],
 		credentials: [{ name: 'prunaApi', required: true }],
-		requestDefaults: {
-			baseURL: '={{ $credentials.baseUrl }}',
-			headers: { Accept: 'application/json' },
-		},
+		// Like the HTTP Request reference, the item carries the absolute status URL: one expression.
+		requestDefaults: { headers: { Accept: 'application/json' } },
 		properties: [
 			{
-				displayName: 'Prediction ID',
-				name: 'predictionId',
+				displayName: 'Status URL',
+				name: 'statusUrl',
 				type: 'string',
 				default: '',
-				routing: { request: { method: 'GET', url: '=/v1/predictions/status/{{ $value }}' } },
+				routing: { request: { method: 'GET', url: '={{ $value }}' } },
 			},
 		],
 	};

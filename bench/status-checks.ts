@@ -78,7 +78,7 @@ export async function benchStatusChecks(): Promise<BenchRow[]> {
 	const floor = chain({
 		...prunaNode('Status', nodeType.status, {}),
 		type: floorNodeType,
-		parameters: { predictionId: '={{ $json.id }}' },
+		parameters: { statusUrl: '={{ $json.url }}' },
 	});
 	const timed = async (workflow: typeof ours) => {
 		const startedAt = performance.now();

@@ -28,6 +28,7 @@ import {
 	setRoutedRetry,
 } from '../shared/transport';
 import { memoForItem } from '../shared/item-memo';
+import { itemOptions } from '../shared/request-options';
 import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/tool-mode';
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
@@ -44,7 +45,7 @@ interface CreateOptions extends Partial<WaitLimits> {
 const predictionsPath = '/v1/predictions';
 
 function readOptions(context: IExecuteSingleFunctions): CreateOptions {
-	return context.getNodeParameter('options', {}) as CreateOptions;
+	return itemOptions<CreateOptions & IDataObject>(context);
 }
 
 interface PredictionRequest {

@@ -8,6 +8,7 @@ import type {
 import { contentRequest, downloadRetryPolicy, storeDownload } from '../shared/download';
 import { requireValidInput } from '../shared/errors';
 import { memoForItem } from '../shared/item-memo';
+import { itemOptions } from '../shared/request-options';
 import { agentFileLink, runsAsTool } from '../shared/tool-mode';
 import { assertSuccess, getBaseUrl, outputItem, setRoutedRetry } from '../shared/transport';
 import { resolveContentUrl } from '../shared/urls';
@@ -42,7 +43,7 @@ export async function downloadAsBinary(
 	_items: INodeExecutionData[],
 	response: IN8nHttpFullResponse,
 ): Promise<INodeExecutionData[]> {
-	const options = this.getNodeParameter('options', {}) as { fileName?: string };
+	const options = itemOptions<{ fileName?: string }>(this);
 	const url = await getContentUrl(this);
 	await assertSuccess(this, response, `Download of ${url}`);
 	const file = await storeDownload(this, url, response, options.fileName);

@@ -1,4 +1,5 @@
 import type {
+	IDataObject,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
@@ -17,6 +18,7 @@ import {
 	waitForPrediction,
 	waitingPolicy,
 } from '../shared/polling';
+import { itemOptions } from '../shared/request-options';
 import { getBaseUrl, outputItem, setRoutedRetry } from '../shared/transport';
 import { parsePredictionId, statusUrl } from '../shared/urls';
 
@@ -32,11 +34,15 @@ function getPredictionId(context: IExecuteSingleFunctions, routed?: unknown): st
 }
 
 function waitsUntilDone(context: IExecuteSingleFunctions): boolean {
-	return context.getNodeParameter('waitUntilDone', true) as boolean;
+	return memoForItem(
+		context,
+		'waitUntilDone',
+		() => context.getNodeParameter('waitUntilDone', true) as boolean,
+	);
 }
 
 function waitLimits(context: IExecuteSingleFunctions): WaitLimits {
-	return readWaitLimits(context.getNodeParameter('options', {}) as Partial<WaitLimits>);
+	return readWaitLimits(itemOptions<Partial<WaitLimits> & IDataObject>(context));
 }
 
 /** When the item's wait began: Max Wait covers the first check too. */

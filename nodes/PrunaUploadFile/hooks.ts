@@ -14,6 +14,7 @@ import {
 	mimeTypeFromFileName,
 	multipartFileBody,
 } from '../shared/binary';
+import { itemOptions } from '../shared/request-options';
 import { assertSuccess, getBaseUrl, outputItem } from '../shared/transport';
 
 interface UploadOptions {
@@ -32,7 +33,7 @@ export async function streamUploadBody(
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
 	const propertyName = String(this.getNodeParameter('binaryPropertyName', 'data'));
-	const options = this.getNodeParameter('options', {}) as UploadOptions;
+	const options = itemOptions<UploadOptions & IDataObject>(this);
 	const binary = getInputBinary(this, propertyName);
 
 	const content = await inputBinaryContent(this, propertyName, binary);

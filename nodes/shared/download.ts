@@ -8,6 +8,7 @@ import type {
 import { NodeApiError, NodeOperationError, sanitizeFilename, sleep } from 'n8n-workflow';
 
 import { mimeTypeFromFileName } from './binary';
+import { itemOptions } from './request-options';
 import type { RetryPolicy } from './retry';
 import { assertSuccess, markBodyCutOff, requestTimeoutMs, sendToPruna } from './transport';
 import { fileNameFromUrl } from './urls';
@@ -27,9 +28,7 @@ export const downloadRetryOption: INodeProperties = {
 
 /** The retry policy of a download that starts now: through outages, within the option's bound. */
 export function downloadRetryPolicy(context: IExecuteSingleFunctions): RetryPolicy {
-	const seconds = Number(
-		context.getNodeParameter('options.downloadRetrySeconds', defaultDownloadRetrySeconds),
-	);
+	const seconds = Number(itemOptions(context).downloadRetrySeconds ?? defaultDownloadRetrySeconds);
 	const boundSeconds =
 		Number.isFinite(seconds) && seconds >= 0 ? seconds : defaultDownloadRetrySeconds;
 	return { kind: 'untilDeadline', deadlineAt: Date.now() + boundSeconds * 1000 };

@@ -26,6 +26,8 @@ export function readQuotaHeaders(headers: IDataObject | undefined): QuotaReading
 
 /** When a window's end is unknown (no headers), Pruna's quotas are per minute. */
 const assumedWindowMs = 60_000;
+/** A reset this much earlier than thought is worth waking the waiters for. */
+const resetNewsMs = 100;
 /** How long a waiter sleeps when only an answer can tell it more (it is woken by the answer). */
 const answerWaitMs = 1_000;
 
@@ -52,22 +54,27 @@ export class Quota {
 	private remaining: number | undefined;
 	/** When the current window ends (ms since epoch), once an answer has said. */
 	private resetAt: number | undefined;
-	private windowStartedAt = Date.now();
+	private windowStartedAt: number;
 	private window = 0;
 	private probing = false;
-	private lastStartAt = 0;
+	/** For a spread quota: starts allowed now, refilled at the window's remaining rate. */
+	private spreadTokens = 0;
+	private spreadRefilledAt = Date.now();
 	private readonly wakers = new Set<() => void>();
 
 	/**
 	 * @param publishedLimit the documented per-minute limit, trusted for the first window
-	 * @param spread whether to space the starts evenly over the window instead of in a burst: for
-	 *   polling, so that many waiting items share the quota instead of spending it in a few seconds
+	 * @param spread whether to space the starts over the window instead of spending it in a burst:
+	 *   for polling, so that many waiting items share the quota rather than spend a minute's worth in
+	 *   a few seconds and then stall. Up to one second's share may start at once.
 	 */
 	constructor(
 		publishedLimit: number | undefined,
 		private readonly spread: boolean,
+		now = Date.now(),
 	) {
 		this.remaining = publishedLimit;
+		this.windowStartedAt = now;
 	}
 
 	/** A ticket to start a request now, or how long to wait before asking again. */
@@ -81,51 +88,74 @@ export class Quota {
 		if (this.remaining === undefined) {
 			if (this.probing) return { waitMs: answerWaitMs };
 			this.probing = true;
-			return this.start(now);
+			return this.start();
 		}
 		if (this.remaining <= 0) {
 			const endsAt = this.resetAt ?? this.windowStartedAt + assumedWindowMs;
 			return { waitMs: Math.max(1, endsAt - now) };
 		}
-		if (this.spread && this.resetAt !== undefined) {
-			const gapMs = (this.resetAt - now) / this.remaining;
-			const nextAt = this.lastStartAt + gapMs;
-			if (now < nextAt) return { waitMs: Math.max(1, Math.ceil(nextAt - now)) };
+		if (this.spread && this.resetAt !== undefined && this.resetAt > now) {
+			const perMs = this.remaining / (this.resetAt - now);
+			const burst = Math.max(1, perMs * 1000);
+			this.spreadTokens = Math.min(
+				burst,
+				this.spreadTokens + (now - this.spreadRefilledAt) * perMs,
+			);
+			this.spreadRefilledAt = now;
+			if (this.spreadTokens < 1) {
+				return { waitMs: Math.max(1, Math.ceil((1 - this.spreadTokens) / perMs)) };
+			}
+			this.spreadTokens--;
 		}
 		this.remaining--;
-		return this.start(now);
+		return this.start();
 	}
 
-	private start(now: number): TakeResult {
-		this.lastStartAt = now;
+	private start(): TakeResult {
 		return { ticket: { window: this.window } };
 	}
 
-	/** Reports an answer, with the `RateLimit-*` headers it carried. */
+	/**
+	 * Reports an answer, with the `RateLimit-*` headers it carried. Waiters are woken only when the
+	 * answer may let one of them go (a window opened, or more room than counted), not on every answer:
+	 * with 1,000 items waiting that would be a million wake-ups.
+	 */
 	observe(ticket: QuotaTicket, status: number, reading: QuotaReading, now = Date.now()): void {
 		const endsAt =
 			reading.resetSeconds === undefined ? undefined : now + reading.resetSeconds * 1000;
 		if (status === 429) {
 			this.remaining = 0;
 			this.resetAt = endsAt ?? now + answerWaitMs;
-			if (ticket.window === this.window) this.probing = false;
-		} else if (ticket.window === this.window) {
-			if (this.probing) {
-				// The answer that opens a window.
+			if (ticket.window === this.window && this.probing) {
 				this.probing = false;
-				this.windowStartedAt = now;
-				// No header: nothing to pace by until a 429 says otherwise.
-				this.remaining = reading.remaining ?? Number.POSITIVE_INFINITY;
-				this.resetAt = endsAt;
-			} else {
-				if (reading.remaining !== undefined) {
-					this.remaining = Math.min(this.remaining ?? reading.remaining, reading.remaining);
-				}
-				// Reset is rounded up to whole seconds: the earliest estimate is the closest.
-				if (endsAt !== undefined) this.resetAt = Math.min(this.resetAt ?? endsAt, endsAt);
+				this.wakeAll();
 			}
+			return;
 		}
-		this.wakeAll();
+		if (ticket.window !== this.window) return;
+		if (this.probing) {
+			// The answer that opens a window.
+			this.probing = false;
+			this.windowStartedAt = now;
+			// No header: nothing to pace by until a 429 says otherwise.
+			this.remaining = reading.remaining ?? Number.POSITIVE_INFINITY;
+			this.resetAt = endsAt;
+			// A new window's first second's share may go at once (the next take caps it).
+			this.spreadTokens = Number.POSITIVE_INFINITY;
+			this.spreadRefilledAt = now;
+			this.wakeAll();
+			return;
+		}
+		if (reading.remaining !== undefined) {
+			this.remaining = Math.min(this.remaining ?? reading.remaining, reading.remaining);
+		}
+		// Reset is rounded up to whole seconds: the earliest estimate is the closest.
+		if (endsAt !== undefined) {
+			const before = this.resetAt;
+			this.resetAt = Math.min(before ?? endsAt, endsAt);
+			// Waiters sleep until the reset they knew of: wake them when it is first known or earlier.
+			if (before === undefined || before - this.resetAt >= resetNewsMs) this.wakeAll();
+		}
 	}
 
 	/** A request that got no answer (a dropped connection): it tells nothing, but frees the probe. */

@@ -43,10 +43,20 @@ export interface PacingSettings {
 	rateLimitWaitMs: number;
 }
 
-/** The item's pacing options, read once per item (every request of the item uses them). */
+/**
+ * The node's Options collection for this item, read once: every hook and request of the item uses
+ * it, and each read of a parameter costs n8n an evaluation.
+ */
+export function itemOptions<T extends IDataObject = IDataObject>(
+	context: IExecuteSingleFunctions,
+): T {
+	return memoForItem(context, 'options', () => context.getNodeParameter('options', {}) as T);
+}
+
+/** The item's pacing options (every request of the item uses them). */
 export function pacingSettings(context: IExecuteSingleFunctions): PacingSettings {
 	return memoForItem(context, 'pacingSettings', () => {
-		const options = context.getNodeParameter('options', {}) as IDataObject;
+		const options = itemOptions(context);
 		return {
 			maxConcurrentRequests: Math.max(
 				1,

@@ -171,7 +171,8 @@ export async function sendToPruna<T = never>(
 	settings: SendSettings<T>,
 ): Promise<PrunaAnswer<T>> {
 	const credential = await getCredential(context);
-	const timeout = requestTimeoutMs(context);
+	// Routing has set the node's timeout on its request already.
+	const timeout = typeof request.timeout === 'number' ? request.timeout : requestTimeoutMs(context);
 	const pacing = pacingSettings(context);
 	const signal = context.getExecutionCancelSignal();
 	const startedAt = Date.now();
