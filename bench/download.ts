@@ -1,6 +1,8 @@
 /**
- * Download Content of a 1 GiB file into filesystem binary mode, against `curl -o` of the same URL
- * from the same simulator (a separate process), in the same run.
+ * Download Content of a 1 GiB file into filesystem binary mode, against what a user could use
+ * instead: n8n's HTTP Request node with Response Format File in the same engine, Node's own
+ * `http.get` piped to a file (the floor for anything in n8n), and `curl -o`, all from the same
+ * simulator (a separate process), in turns, 5 runs each.
  */
 import { createWriteStream, rmSync, statSync } from 'node:fs';
 import { get } from 'node:http';
@@ -8,15 +10,19 @@ import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import type { IBinaryData } from 'n8n-workflow';
+
 import { chain, credentialsFor, nodeType, prunaNode } from '../test/fixtures.ts';
-import { getEngine } from '../test/harness/engine.ts';
+import { addNodeTypes, getEngine } from '../test/harness/engine.ts';
+import type { WorkflowJson } from '../test/harness/run.ts';
 import { runWorkflow } from '../test/harness/run.ts';
 import type { BenchRow } from './lib.ts';
 import {
 	fmt,
+	httpRequestType,
+	loadHttpRequestNode,
 	measure,
-	median,
-	runsOf,
+	spread,
 	settleDisk,
 	startSimulatorProcess,
 	timeCommand,
@@ -24,7 +30,7 @@ import {
 } from './lib.ts';
 
 const sizeBytes = 1024 ** 3;
-const runs = 3;
+const runs = 5;
 
 export async function benchDownload(): Promise<BenchRow[]> {
 	const simulator = await startSimulatorProcess({
@@ -34,93 +40,100 @@ export async function benchDownload(): Promise<BenchRow[]> {
 		],
 	});
 	const engine = await getEngine();
+	const httpRequest = loadHttpRequestNode();
+	if (httpRequest) await addNodeTypes({ [httpRequestType]: httpRequest });
 	const [warmupUrl, url] = simulator.contentUrls;
 	const credentials = credentialsFor(simulator);
-	const download = async (contentUrl: string) => {
-		const result = await runWorkflow(
-			chain(
-				prunaNode('Download', nodeType.download, { url: contentUrl, binaryPropertyName: 'data' }),
-			),
-			{
-				credentials,
-			},
+	const ours = (contentUrl: string) =>
+		chain(
+			prunaNode('Download', nodeType.download, { url: contentUrl, binaryPropertyName: 'data' }),
 		);
-		const binary = result.nodes.Download?.items[0]?.binary?.data;
+	const httpNode = (contentUrl: string) =>
+		chain({
+			...prunaNode('Download', nodeType.download, {}),
+			type: httpRequestType,
+			typeVersion: 4.2,
+			parameters: {
+				url: contentUrl,
+				authentication: 'predefinedCredentialType',
+				nodeCredentialType: 'prunaApi',
+				options: { response: { response: { responseFormat: 'file', outputPropertyName: 'data' } } },
+			},
+		});
+	/** Runs a one-node download workflow; its stored file, deleted after the size is checked. */
+	const download = async (workflow: WorkflowJson) => {
+		const result = await runWorkflow(workflow, { credentials });
+		const binary = result.nodes.Download?.items[0]?.binary?.data as IBinaryData | undefined;
 		if (result.status !== 'success' || !binary?.id)
 			throw new Error(`Download failed: ${result.error?.message}`);
 		return binary;
 	};
+	const file = join(tmpdir(), `pruna-bench-${process.pid}.bin`);
+	const nodeClient = async () => {
+		const startedAt = performance.now();
+		await new Promise<void>((resolve, reject) =>
+			get(url, { headers: { apikey: simulator.apiKey } }, (response) => {
+				pipeline(response, createWriteStream(file)).then(resolve, reject);
+			}).on('error', reject),
+		);
+		const wallMs = performance.now() - startedAt;
+		if (statSync(file).size !== sizeBytes) throw new Error('http.get fetched the wrong size');
+		rmSync(file);
+		return wallMs;
+	};
 
 	try {
-		const warm = await download(warmupUrl);
-		await engine.binaryData.deleteManyByBinaryDataId([warm.id!]);
-
-		const curlFile = join(tmpdir(), `pruna-bench-${process.pid}.bin`);
-		// The floor for any node on this machine: Node's own http.get piped to a file, no n8n at all.
-		const nodeFloor = async () => {
-			const startedAt = performance.now();
-			await new Promise<void>((resolve, reject) =>
-				get(url, { headers: { apikey: simulator.apiKey } }, (response) => {
-					pipeline(response, createWriteStream(curlFile)).then(resolve, reject);
-				}).on('error', reject),
-			);
-			const wallMs = performance.now() - startedAt;
-			rmSync(curlFile);
-			return wallMs;
+		for (const warm of [ours(warmupUrl), ...(httpRequest ? [httpNode(warmupUrl)] : [])]) {
+			await engine.binaryData.deleteManyByBinaryDataId([(await download(warm)).id!]);
+		}
+		const times = {
+			ours: [] as number[],
+			httpRequestNode: httpRequest ? ([] as number[]) : undefined,
+			nodeClient: [] as number[],
+			curl: { command: 'curl -o', ms: [] as number[] },
 		};
-		const floorMs: number[] = [];
-		const curlMs: number[] = [];
-		const oursMs: number[] = [];
 		const growthMiB: number[] = [];
+		const httpGrowthMiB: number[] = [];
 		for (let run = 0; run < runs; run++) {
-			curlMs.push(
-				await timeCommand('curl', [
-					'-sf',
-					'-H',
-					`apikey: ${simulator.apiKey}`,
-					'-o',
-					curlFile,
-					url,
-				]),
+			settleDisk();
+			times.curl.ms.push(
+				await timeCommand('curl', ['-sf', '-H', `apikey: ${simulator.apiKey}`, '-o', file, url]),
 			);
-			if (statSync(curlFile).size !== sizeBytes) throw new Error('curl fetched the wrong size');
-			rmSync(curlFile);
+			if (statSync(file).size !== sizeBytes) throw new Error('curl fetched the wrong size');
+			rmSync(file);
 
 			settleDisk();
-			floorMs.push(await nodeFloor());
+			times.nodeClient.push(await nodeClient());
 
-			settleDisk();
-			const measured = await measure(async () => await download(url));
-			if (measured.result.bytes !== sizeBytes)
-				throw new Error(`stored ${measured.result.bytes} bytes`);
-			oursMs.push(measured.wallMs);
-			growthMiB.push(measured.peakRssGrowthMiB);
-			await engine.binaryData.deleteManyByBinaryDataId([measured.result.id!]);
+			// Ours and the HTTP Request node take turns going first, so neither always follows the other.
+			const turns = [
+				async () => {
+					settleDisk();
+					const measured = await measure(async () => await download(ours(url)));
+					if (measured.result.bytes !== sizeBytes)
+						throw new Error(`stored ${measured.result.bytes} bytes`);
+					times.ours.push(measured.wallMs);
+					growthMiB.push(measured.peakRssGrowthMiB);
+					await engine.binaryData.deleteManyByBinaryDataId([measured.result.id!]);
+				},
+				async () => {
+					if (!times.httpRequestNode) return;
+					settleDisk();
+					const reference = await measure(async () => await download(httpNode(url)));
+					times.httpRequestNode.push(reference.wallMs);
+					httpGrowthMiB.push(reference.peakRssGrowthMiB);
+					await engine.binaryData.deleteManyByBinaryDataId([reference.result.id!]);
+				},
+			];
+			for (const turn of run % 2 === 0 ? turns : turns.reverse()) await turn();
 		}
 
-		const floor = median(floorMs);
 		console.log(
-			`download 1 GiB: ours ${runsOf(oursMs, fmt.ms)}; curl -o ${runsOf(curlMs, fmt.ms)}; Node http.get → file ${runsOf(floorMs, fmt.ms)}; peak RSS growth ${growthMiB.map(fmt.mib).join(', ')}`,
+			`download 1 GiB (min / median / max of ${runs}): ours ${spread(times.ours, fmt.ms)}; HTTP Request node ${times.httpRequestNode ? spread(times.httpRequestNode, fmt.ms) : 'not installed'}; Node http.get → file ${spread(times.nodeClient, fmt.ms)}; curl -o ${spread(times.curl.ms, fmt.ms)}; peak RSS growth ours ${growthMiB.map(fmt.mib).join(', ')}, HTTP Request node ${httpGrowthMiB.map(fmt.mib).join(', ')}`,
 		);
-		const [wall, memory] = transferRows(
-			'Download 1 GiB',
-			oursMs,
-			{ command: 'curl -o', ms: curlMs },
-			growthMiB,
-		);
-		return [
-			wall,
-			{
-				name: "Download 1 GiB: wall time vs Node's own http.get → file",
-				ours: fmt.ms(median(oursMs)),
-				reference: fmt.ms(floor),
-				ratio: median(oursMs) / floor,
-				goal: 'information',
-				met: true,
-			},
-			memory,
-		];
+		return transferRows('Download 1 GiB', times, growthMiB);
 	} finally {
+		rmSync(file, { force: true });
 		await simulator.stop();
 	}
 }

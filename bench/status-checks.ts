@@ -2,40 +2,23 @@
  * 1,000 status checks through Get Prediction Status against the same calls through n8n's own HTTP
  * Request node (with the Pruna credential), in the same engine and the same run.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
-import type { INodeType, IVersionedNodeType } from 'n8n-workflow';
-
 import { chain, credentialsFor, nodeType, prunaNode } from '../test/fixtures.ts';
 import { addNodeTypes } from '../test/harness/engine.ts';
 import { n8nFolder, n8nVersion } from '../test/harness/real-n8n.ts';
 import { runWorkflow } from '../test/harness/run.ts';
 import { StatusFloor, floorNodeType } from './floor-node.ts';
 import type { BenchRow } from './lib.ts';
-import { fmt, median, runsOf, startSimulatorProcess } from './lib.ts';
+import {
+	fmt,
+	httpRequestType,
+	loadHttpRequestNode,
+	median,
+	runsOf,
+	startSimulatorProcess,
+} from './lib.ts';
 
 const checks = 1000;
 const runs = 7;
-const httpRequestType = 'n8n-nodes-base.httpRequest';
-
-function loadHttpRequestNode(): (INodeType | IVersionedNodeType) | undefined {
-	const entry = join(
-		n8nFolder,
-		'node_modules',
-		'n8n-nodes-base',
-		'dist',
-		'nodes',
-		'HttpRequest',
-		'HttpRequest.node.js',
-	);
-	if (!existsSync(entry)) return undefined;
-	const { HttpRequest } = createRequire(entry)(entry) as {
-		HttpRequest: new () => IVersionedNodeType;
-	};
-	return new HttpRequest();
-}
 
 export async function benchStatusChecks(): Promise<BenchRow[]> {
 	const httpRequest = loadHttpRequestNode();

@@ -23,6 +23,7 @@ import {
 	assertSuccess,
 	getBaseUrl,
 	outputItem,
+	itemContextOf,
 	sendRoutedRequest,
 	setKnownAnswer,
 	setRoutedRetry,
@@ -57,7 +58,7 @@ interface PredictionRequest {
 
 /**
  * The create call for this item: the `Model` header, `Try-Sync` when asked, the `input` body. Built
- * once per item, in preSend; postReceive reuses it for a retry after a 429.
+ * once per item, in preSend; postReceive reuses its model and fingerprint.
  */
 async function predictionRequest(context: IExecuteSingleFunctions): Promise<PredictionRequest> {
 	return await memoForItem(context, 'predictionRequest', async () => {
@@ -123,7 +124,7 @@ export async function sendCreateRequest(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
-	const item = Object.getPrototypeOf(this) as IExecuteSingleFunctions;
+	const item = itemContextOf(this);
 	try {
 		return await sendRoutedRequest.call(this, requestData);
 	} catch (error) {

@@ -10,6 +10,7 @@ import { NodeApiError, NodeOperationError, sanitizeFilename, sleep } from 'n8n-w
 import { mimeTypeFromFileName } from './binary';
 import { itemOptions } from './request-options';
 import type { RetryPolicy } from './retry';
+import { isDroppedConnection } from './retry';
 import { assertSuccess, markBodyCutOff, requestTimeoutMs, sendToPruna } from './transport';
 import { fileNameFromUrl } from './urls';
 
@@ -54,11 +55,14 @@ function headerValue(response: IN8nHttpFullResponse, name: string): string | und
 
 interface BodyStream extends AsyncIterable<Uint8Array> {
 	destroy(error?: Error): void;
+	on(event: string, listener: (...args: unknown[]) => void): unknown;
+	/** An HTTP response's connection: its byte count shows progress without touching the body. */
+	socket?: { bytesRead?: number } | null;
 	constructor: { from?: (source: AsyncIterable<Uint8Array>, options: object) => unknown };
 }
 
 interface WatchedBody {
-	/** What to store: the body relayed, or the body itself when it cannot be watched. */
+	/** What to store: the body itself, or a relay of it when its progress cannot be seen. */
 	stream: unknown;
 	stop(): void;
 	stalled(): boolean;
@@ -67,12 +71,65 @@ interface WatchedBody {
 }
 
 /**
- * Relays the body and ends it when no byte arrives for `idleMs`, so a server that stalls midway
- * cannot hang the execution: the HTTP client's timeout covers only the wait for the headers. The
- * relay is made with the body's own class (a Node Readable), so no stream module is imported, and
- * it counts bytes for one watchdog that wakes once per `idleMs`, not per chunk.
+ * Calls `onStall` when `progress` has not moved for `idleMs`. Wakes once per `idleMs`, with n8n's
+ * `sleep`, until stopped.
+ */
+function stallWatchdog(progress: () => number, idleMs: number, onStall: () => void) {
+	const controller = new AbortController();
+	void (async () => {
+		for (let seen = -1; progress() !== seen; ) {
+			seen = progress();
+			try {
+				await sleep(idleMs, controller.signal);
+			} catch {
+				return; // stopped: the body ended or failed
+			}
+		}
+		onStall();
+	})();
+	return () => controller.abort();
+}
+
+/**
+ * Ends the body when no byte arrives for `idleMs`, so a server that stalls midway cannot hang the
+ * execution: the HTTP client's timeout covers only the wait for the headers. An HTTP response is
+ * handed to the store as it is, its progress read from its connection's byte count; anything else
+ * is relayed through a counter (see `relayForStall`).
  */
 function watchForStall(body: unknown, idleMs: number): WatchedBody {
+	const source = body as BodyStream;
+	if (
+		typeof source?.destroy !== 'function' ||
+		typeof source.on !== 'function' ||
+		typeof source.socket?.bytesRead !== 'number'
+	) {
+		return relayForStall(body, idleMs);
+	}
+	const socket = source.socket;
+	let stalled = false;
+	let bodyFailed = false;
+	// Registered before the store's own listeners, so this is known when the store's read fails. An
+	// error the store destroys the body with (a full disk) is the store's, not the connection's.
+	source.on('error', (error) => {
+		if (isDroppedConnection(error)) bodyFailed = true;
+	});
+	source.on('aborted', () => (bodyFailed = true));
+	const stop = stallWatchdog(
+		() => socket.bytesRead ?? 0,
+		idleMs,
+		() => {
+			stalled = true;
+			source.destroy(new Error(`no data for ${idleMs / 1000} s`));
+		},
+	);
+	return { stream: body, stop, stalled: () => stalled, bodyFailed: () => bodyFailed };
+}
+
+/**
+ * Relays a body whose progress cannot be seen, counting its bytes for the watchdog. Made with the
+ * body's own class (a Node Readable), so no stream module is imported.
+ */
+function relayForStall(body: unknown, idleMs: number): WatchedBody {
 	const source = body as BodyStream;
 	const makeReadable = source?.constructor?.from;
 	if (typeof makeReadable !== 'function' || typeof source.destroy !== 'function') {
@@ -107,24 +164,19 @@ function watchForStall(body: unknown, idleMs: number): WatchedBody {
 			if (!ended) source.destroy();
 		}
 	}
-	const controller = new AbortController();
-	void (async () => {
-		for (let seen = -1; received !== seen; ) {
-			seen = received;
-			try {
-				await sleep(idleMs, controller.signal);
-			} catch {
-				return; // stopped: the body ended or failed
-			}
-		}
-		stalled = true;
-		const error = new Error(`no data for ${idleMs / 1000} s`);
-		failPending?.(error);
-		source.destroy(error);
-	})();
+	const stop = stallWatchdog(
+		() => received,
+		idleMs,
+		() => {
+			stalled = true;
+			const error = new Error(`no data for ${idleMs / 1000} s`);
+			failPending?.(error);
+			source.destroy(error);
+		},
+	);
 	return {
 		stream: makeReadable.call(source.constructor, relay(), { objectMode: false }),
-		stop: () => controller.abort(),
+		stop,
 		stalled: () => stalled,
 		bodyFailed: () => bodyFailed,
 	};

@@ -337,6 +337,14 @@ async function nextHop(
 }
 
 /**
+ * The item's own context, which preSend and postReceive get: n8n hands the send step a context
+ * made from it (`Object.create`), and what preSend kept for the item is keyed by the original.
+ */
+export function itemContextOf(sendContext: IExecutePaginationFunctions): IExecuteSingleFunctions {
+	return Object.getPrototypeOf(sendContext) as IExecuteSingleFunctions;
+}
+
+/**
  * The send step of every node's declarative routing (n8n calls it through `requestOperations`
  * under the name `pagination`: its one hook for sending a routed request itself). Routing has built
  * the request and run the preSend hooks; this sends it through `sendToPruna` and then runs the
@@ -346,7 +354,7 @@ export async function sendRoutedRequest(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
-	const item = Object.getPrototypeOf(this) as IExecuteSingleFunctions;
+	const item = itemContextOf(this);
 	const postReceive = async (response: IN8nHttpFullResponse) => {
 		let output: INodeExecutionData[] = [{ json: (response.body ?? {}) as IDataObject }];
 		for (const step of requestData.postReceive) {
