@@ -11,7 +11,13 @@ import { mimeTypeFromFileName } from './binary';
 import { itemOptions } from './request-options';
 import type { RetryPolicy } from './retry';
 import { isDroppedConnection } from './retry';
-import { assertSuccess, markBodyCutOff, requestTimeoutMs, sendToPruna } from './transport';
+import {
+	assertSuccess,
+	headerValue,
+	markBodyCutOff,
+	requestTimeoutMs,
+	sendToPruna,
+} from './transport';
 import { fileNameFromUrl } from './urls';
 
 /** How long a download keeps trying through 5xx answers, dropped connections and cut-off bodies. */
@@ -45,12 +51,6 @@ export const contentRequest: Partial<IHttpRequestOptions> = {
 export interface DownloadedFile {
 	json: { url: string; fileName: string; mimeType: string; fileSize?: number };
 	binary: IBinaryData;
-}
-
-function headerValue(response: IN8nHttpFullResponse, name: string): string | undefined {
-	const value = response.headers?.[name];
-	if (value === undefined || value === null) return undefined;
-	return String(Array.isArray(value) ? value[0] : value);
 }
 
 interface BodyStream extends AsyncIterable<Uint8Array> {

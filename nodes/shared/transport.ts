@@ -304,7 +304,8 @@ function rateLimitWaitExceeded(context: IExecuteSingleFunctions, startedAt: numb
 	);
 }
 
-function headerValue(response: IN8nHttpFullResponse, name: string): string | undefined {
+/** One header of an answer, as a string (the first, when it came more than once). */
+export function headerValue(response: IN8nHttpFullResponse, name: string): string | undefined {
 	const value = response.headers?.[name];
 	if (value === undefined || value === null) return undefined;
 	return String(Array.isArray(value) ? value[0] : value);
