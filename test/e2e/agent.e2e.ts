@@ -18,6 +18,8 @@ import {
 	importPrunaCredential,
 	importWorkflows,
 	prepareN8n,
+	publishWorkflow,
+	startN8n,
 } from '../harness/real-n8n.ts';
 import { PrunaSimulator } from '../simulator/server.ts';
 
@@ -27,19 +29,25 @@ const openAiCredential = { id: 'openai-stub', name: 'OpenAI (stub)' };
 let n8n: N8nInstance;
 let stub: OpenAiStub;
 
-/** Manual Trigger → AI Agent, with the stub's chat model and one Pruna tool. */
-function agentWorkflow(toolType: string, toolParameters: Record<string, unknown>) {
+const manualTrigger = {
+	id: 'trigger',
+	name: 'Start',
+	type: 'n8n-nodes-base.manualTrigger',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
+/** A trigger (Manual by default) → AI Agent, with the stub's chat model and one Pruna tool. */
+function agentWorkflow(
+	toolType: string,
+	toolParameters: Record<string, unknown>,
+	trigger: object = manualTrigger,
+) {
 	return {
 		name: `agent with ${toolType}`,
 		nodes: [
-			{
-				id: 'trigger',
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
+			trigger,
 			{
 				id: 'agent',
 				name: 'AI Agent',
@@ -101,6 +109,27 @@ beforeAll(async () => {
 			}),
 		},
 		{
+			id: 'agentWebhookPng1',
+			workflow: agentWorkflow(
+				createTool,
+				{ model: 'p-image', prompt: promptFromAi, options: { downloadOutput: true } },
+				{
+					id: 'trigger',
+					name: 'Start',
+					type: 'n8n-nodes-base.webhook',
+					typeVersion: 2,
+					webhookId: '3f0c2a8e-5b1d-4c6e-9a7f-2d4b6c8e0a13',
+					position: [0, 0],
+					parameters: {
+						httpMethod: 'POST',
+						path: 'agent-picture',
+						responseMode: 'lastNode',
+						options: {},
+					},
+				},
+			),
+		},
+		{
 			id: 'agentCreateWait1',
 			workflow: agentWorkflow(createTool, { model: 'p-image', prompt: promptFromAi }),
 		},
@@ -113,6 +142,7 @@ beforeAll(async () => {
 			}),
 		},
 	]);
+	await publishWorkflow(n8n, 'agentWebhookPng1');
 });
 
 afterAll(async () => {
@@ -197,3 +227,29 @@ test('a Pruna error reaches the model as a message it can act on', async () => {
 	);
 	expect(stub.requests).toHaveLength(2);
 });
+
+test('the link the agent gets opens the stored file in a running n8n, without a key or a login', async () => {
+	const running = await startN8n(n8n);
+	try {
+		const answer = await fetch(`${n8n.url}/webhook/agent-picture`, {
+			method: 'POST',
+			signal: AbortSignal.timeout(60_000),
+		});
+		expect(answer.status).toBe(200);
+
+		const [output] = toolResult() as Array<Record<string, unknown>>;
+		const link = String(output.fileUrl);
+		expect(link.startsWith(`${n8n.url}/rest/binary-data/signed?token=`)).toBe(true);
+		const file = await fetch(link);
+		expect(file.status).toBe(200);
+		const [prediction] = [...simulator.predictions.values()].slice(-1);
+		expect(
+			Buffer.from(await file.arrayBuffer()).equals(simulator.contentBytes(prediction.deliveryPath)),
+		).toBe(true);
+		// The token is what opens it.
+		const forged = await fetch(link.replace(/token=.*/, 'token=not-a-token'));
+		expect(forged.status).not.toBe(200);
+	} finally {
+		await running.stop();
+	}
+}, 120_000);
