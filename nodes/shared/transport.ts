@@ -118,12 +118,9 @@ export interface SendSettings<T> {
 	 * body is part of the request. A read that fails with `markBodyCutOff` is tried again as the
 	 * policy allows; any other failure ends the request.
 	 */
-	read?: (response: IN8nHttpFullResponse, url: string) => Promise<T>;
+	read?: (response: IN8nHttpFullResponse) => Promise<T>;
 	/** Makes the error of an `untilDeadline` request whose time ran out while Pruna kept failing. */
-	onOutageTimeout?: (
-		outage: Outage,
-		lastResponse: IN8nHttpFullResponse | undefined,
-	) => NodeApiError | NodeOperationError;
+	onOutageTimeout?: (outage: Outage) => NodeApiError | NodeOperationError;
 }
 
 /** The final answer, whatever its status, and what `read` made of it when it was a success. */
@@ -177,7 +174,6 @@ export async function sendToPruna<T = never>(
 	const signal = context.getExecutionCancelSignal();
 	const startedAt = Date.now();
 	const rateLimitDeadlineAt = startedAt + pacing.rateLimitWaitMs;
-	const streamed = request.encoding === 'stream';
 
 	let url = String(request.url);
 	let hops = 0;
@@ -196,9 +192,9 @@ export async function sendToPruna<T = never>(
 		await pause(context, delayMs, 'a retry');
 		return true;
 	};
-	const outageTimedOut = (response?: IN8nHttpFullResponse) =>
+	const outageTimedOut = () =>
 		settings.policy.kind === 'untilDeadline' && outage && settings.onOutageTimeout
-			? settings.onOutageTimeout(outage, response)
+			? settings.onOutageTimeout(outage)
 			: undefined;
 
 	for (;;) {
@@ -235,30 +231,28 @@ export async function sendToPruna<T = never>(
 		if (ticket) quota?.observe(ticket, response.statusCode, readQuotaHeaders(response.headers));
 
 		const status = response.statusCode;
-		const redirected = status >= 300 && status < 400 && settings.followRedirects;
-		if (status === 429 || redirected || isTransientStatus(status) || !streamed) giveSlot();
+		const success = status >= 200 && status < 300;
+		// Only a success about to be read (a streamed body) keeps its slot until it is read.
+		if (!(success && settings.read)) giveSlot();
 		if (status === 429) {
 			// Nothing was done: wait for the reset (the quota knows it now) and send it again.
 			lastRateLimited = { ...response, body: await readErrorBody(response.body) };
 			continue;
 		}
-		if (redirected) {
+		if (status >= 300 && status < 400 && settings.followRedirects) {
 			url = await nextHop(context, url, response, ++hops);
 			continue;
 		}
 		if (isTransientStatus(status)) {
 			const answered = { ...response, body: await readErrorBody(response.body) };
 			if (await afterFailure(`HTTP ${status}`)) continue;
-			const timedOut = outageTimedOut(answered);
+			const timedOut = outageTimedOut();
 			if (timedOut) throw timedOut;
 			return { response: answered };
 		}
-		if (!settings.read || status < 200 || status >= 300) {
-			giveSlot();
-			return { response };
-		}
+		if (!(success && settings.read)) return { response };
 		try {
-			return { response, read: await settings.read(response, url) };
+			return { response, read: await settings.read(response) };
 		} catch (error) {
 			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
 			giveSlot();
