@@ -1,6 +1,8 @@
 import type { IDataObject, IExecuteSingleFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
+import { runKey } from '../shared/transport';
+
 /**
  * Predictions are paid for, and Pruna has no endpoint that lists them: an id this node lost is a
  * result the user paid for and cannot find. So each create answer is remembered here, in this n8n
@@ -43,21 +45,17 @@ function prune(now: number): void {
 	}
 }
 
-function runKeyOf(context: IExecuteSingleFunctions): string {
-	return `${context.getExecutionId?.() ?? ''}|${context.getNode().name}`;
-}
-
 /**
  * An item of one run of the node. n8n's Retry On Fail runs the node again with the same run index;
  * a loop or another agent tool call gets a new one, and so creates anew.
  */
 function itemKeyOf(context: IExecuteSingleFunctions, fingerprint: string): string {
 	const runIndex = String(context.evaluateExpression('{{ $runIndex }}', context.getItemIndex()));
-	return `${runKeyOf(context)}|${runIndex}|${context.getItemIndex()}|${fingerprint}`;
+	return `${runKey(context)}|${runIndex}|${context.getItemIndex()}|${fingerprint}`;
 }
 
 function runRecord(context: IExecuteSingleFunctions): RunRecord {
-	const key = runKeyOf(context);
+	const key = runKey(context);
 	let run = runs.get(key);
 	if (!run) {
 		prune(Date.now());

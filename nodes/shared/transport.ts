@@ -53,14 +53,22 @@ export function requestTimeoutMs(context: IExecuteSingleFunctions): number {
 
 interface Credential {
 	baseUrl: string;
+	/** The base URL's origin and path (a proxy's prefix), parsed once for every request's quota. */
+	origin: string;
+	pathPrefix: string;
 	keyTag: string;
 }
 
 async function getCredential(context: IExecuteSingleFunctions): Promise<Credential> {
 	return await memoForItem(context, 'credential', async () => {
 		const credentials = await context.getCredentials(credentialType);
+		const baseUrl = normalizeBaseUrl(credentials.baseUrl);
+		// A base URL that does not parse matches no request: the request itself then says why.
+		const base = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
 		return {
-			baseUrl: normalizeBaseUrl(credentials.baseUrl),
+			baseUrl,
+			origin: base?.origin ?? '',
+			pathPrefix: base?.pathname.replace(/\/+$/, '') ?? '',
 			keyTag: keyTag(String(credentials.apiKey ?? '')),
 		};
 	});
@@ -82,10 +90,9 @@ function quotaOf(request: IHttpRequestOptions, credential: Credential): Quota | 
 	} catch {
 		return undefined;
 	}
-	const base = new URL(credential.baseUrl);
-	if (url.origin !== base.origin) return undefined;
-	const path = url.pathname.slice(base.pathname.replace(/\/+$/, '').length);
-	const scope = `${base.origin}|${credential.keyTag}|`;
+	if (url.origin !== credential.origin) return undefined;
+	const path = url.pathname.slice(credential.pathPrefix.length);
+	const scope = `${credential.origin}|${credential.keyTag}|`;
 	if (request.method === 'POST' && path === '/v1/predictions') {
 		const model = String((request.headers as IDataObject | undefined)?.Model ?? '');
 		return quotaFor(`${scope}model:${model}`, findModel(model)?.requestsPerMinute, false);
@@ -96,8 +103,11 @@ function quotaOf(request: IHttpRequestOptions, credential: Credential): Quota | 
 	return undefined;
 }
 
-/** The requests of one node run share a concurrency cap; runs of other nodes have their own. */
-function runKey(context: IExecuteSingleFunctions): string {
+/**
+ * One node's runs in one execution: its requests share a concurrency cap, and its creates are
+ * remembered together (see PrunaCreatePrediction/created.ts).
+ */
+export function runKey(context: IExecuteSingleFunctions): string {
 	return `${context.getExecutionId?.() ?? ''}|${context.getNode().name}`;
 }
 
