@@ -7,7 +7,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
-import { defaultBaseUrl, isBaseUrlOrigin, requestTarget } from '../nodes/shared/urls';
+import { defaultBaseUrl, isBaseUrlOrigin, requestTarget } from '../nodes/shared/api/urls';
 
 export class PrunaApi implements ICredentialType {
 	name = 'prunaApi';

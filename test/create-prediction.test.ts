@@ -3,7 +3,12 @@ import { join } from 'node:path';
 
 import type { INodeParameters, INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
-import { findModel, isPrimaryField, prunaModels, taskNames } from '../nodes/shared/models';
+import {
+	findModel,
+	isPrimaryField,
+	prunaModels,
+	taskNames,
+} from '../nodes/shared/api/model-catalog';
 import {
 	chain,
 	credentialsFor,

@@ -2,8 +2,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { checkModelInput } from '../nodes/PrunaCreatePrediction/input-check';
-import type { PrunaModel } from '../nodes/shared/models';
-import { findModel } from '../nodes/shared/models';
+import type { PrunaModel } from '../nodes/shared/api/model-catalog';
+import { findModel } from '../nodes/shared/api/model-catalog';
 
 function model(name: string): PrunaModel {
 	const found = findModel(name);

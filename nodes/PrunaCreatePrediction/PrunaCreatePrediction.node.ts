@@ -1,10 +1,10 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { fileNameOption, waitOptionFields } from '../shared/descriptions';
-import { downloadRetryOption } from '../shared/download';
-import { pacingOptionFields } from '../shared/request-options';
-import { credentialType, requestDefaults } from '../shared/transport';
+import { fileNameOption, waitOptionFields } from '../shared/pruna/option-fields';
+import { downloadRetryOption } from '../shared/pruna/download';
+import { pacingOptionFields } from '../shared/pipeline/request-options';
+import { credentialType, requestDefaults } from '../shared/pipeline/transport';
 import { buildPredictionRequest, sendCreateRequest, toPredictionOutput } from './hooks';
 import {
 	customModel,

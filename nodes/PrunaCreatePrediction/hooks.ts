@@ -9,16 +9,16 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { downloadRetryPolicy, downloadToBinary } from '../shared/download';
-import { findModel } from '../shared/models';
-import type { PredictionStatus, WaitLimits } from '../shared/polling';
+import { downloadRetryPolicy, downloadToBinary } from '../shared/pruna/download';
+import { findModel } from '../shared/api/model-catalog';
+import type { PredictionStatus, WaitLimits } from '../shared/pruna/polling';
 import {
 	assertSucceeded,
 	parsePredictionStatus,
 	readWaitLimits,
 	statusOutput,
 	waitForPrediction,
-} from '../shared/polling';
+} from '../shared/pruna/polling';
 import {
 	assertSuccess,
 	getBaseUrl,
@@ -27,10 +27,10 @@ import {
 	sendRoutedRequest,
 	setKnownAnswer,
 	setRoutedRetry,
-} from '../shared/transport';
-import { memoForItem } from '../shared/item-memo';
-import { itemOptions } from '../shared/request-options';
-import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/tool-mode';
+} from '../shared/pipeline/transport';
+import { memoForItem } from '../shared/pipeline/item-memo';
+import { itemOptions } from '../shared/pipeline/request-options';
+import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/pruna/tool-mode';
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 import { checkModelInput } from './input-check';

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { ModelField, PrunaModel } from '../shared/models';
+import type { ModelField, PrunaModel } from '../shared/api/model-catalog';
 
 /**
  * What the catalog says a model refuses, checked before the item's create is sent, so a mistake

@@ -1,8 +1,8 @@
 import type { IDataObject, IExecuteSingleFunctions } from 'n8n-workflow';
 import { NodeOperationError, jsonParse } from 'n8n-workflow';
 
-import type { ModelField, PrunaModel } from '../shared/models';
-import { findModel, isPrimaryField } from '../shared/models';
+import type { ModelField, PrunaModel } from '../shared/api/model-catalog';
+import { findModel, isPrimaryField } from '../shared/api/model-catalog';
 import { customModel } from './properties';
 
 function inputError(context: IExecuteSingleFunctions, message: string, description: string) {

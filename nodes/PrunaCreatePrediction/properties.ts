@@ -1,13 +1,13 @@
 import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
-import type { ModelField, PrunaModel } from '../shared/models';
+import type { ModelField, PrunaModel } from '../shared/api/model-catalog';
 import {
 	describeField,
 	fieldDisplayName,
 	isPrimaryField,
 	prunaModels,
 	taskNames,
-} from '../shared/models';
+} from '../shared/api/model-catalog';
 
 /** The `model` value that switches to a model typed by name. */
 export const customModel = 'custom';

@@ -1,10 +1,10 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { fileNameOption } from '../shared/descriptions';
-import { downloadRetryOption } from '../shared/download';
-import { pacingOptionFields } from '../shared/request-options';
-import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/transport';
+import { fileNameOption } from '../shared/pruna/option-fields';
+import { downloadRetryOption } from '../shared/pruna/download';
+import { pacingOptionFields } from '../shared/pipeline/request-options';
+import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/pipeline/transport';
 import { downloadAsBinary, requestContent } from './hooks';
 
 export class PrunaDownloadContent implements INodeType {

@@ -5,13 +5,18 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
-import { contentRequest, downloadRetryPolicy, storeDownload } from '../shared/download';
-import { requireValidInput } from '../shared/errors';
-import { memoForItem } from '../shared/item-memo';
-import { itemOptions } from '../shared/request-options';
-import { agentFileLink, runsAsTool } from '../shared/tool-mode';
-import { assertSuccess, getBaseUrl, outputItem, setRoutedRetry } from '../shared/transport';
-import { resolveContentUrl } from '../shared/urls';
+import { contentRequest, downloadRetryPolicy, storeDownload } from '../shared/pruna/download';
+import { requireValidInput } from '../shared/pipeline/errors';
+import { memoForItem } from '../shared/pipeline/item-memo';
+import { itemOptions } from '../shared/pipeline/request-options';
+import { agentFileLink, runsAsTool } from '../shared/pruna/tool-mode';
+import {
+	assertSuccess,
+	getBaseUrl,
+	outputItem,
+	setRoutedRetry,
+} from '../shared/pipeline/transport';
+import { resolveContentUrl } from '../shared/api/urls';
 
 async function getContentUrl(context: IExecuteSingleFunctions): Promise<string> {
 	return await memoForItem(context, 'contentUrl', async () =>

@@ -1,9 +1,9 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { waitOptionFields } from '../shared/descriptions';
-import { pacingOptionFields } from '../shared/request-options';
-import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/transport';
+import { waitOptionFields } from '../shared/pruna/option-fields';
+import { pacingOptionFields } from '../shared/pipeline/request-options';
+import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/pipeline/transport';
 import { requestPredictionStatus, waitUntilDone } from './hooks';
 
 export class PrunaPredictionStatus implements INodeType {

@@ -6,9 +6,9 @@ import type {
 	INodeExecutionData,
 } from 'n8n-workflow';
 
-import { requireValidInput } from '../shared/errors';
-import { memoForItem } from '../shared/item-memo';
-import type { WaitLimits } from '../shared/polling';
+import { requireValidInput } from '../shared/pipeline/errors';
+import { memoForItem } from '../shared/pipeline/item-memo';
+import type { WaitLimits } from '../shared/pruna/polling';
 import {
 	assertSucceeded,
 	readStatusResponse,
@@ -17,10 +17,10 @@ import {
 	outageTimeoutError,
 	waitForPrediction,
 	waitingPolicy,
-} from '../shared/polling';
-import { itemOptions } from '../shared/request-options';
-import { getBaseUrl, outputItem, setRoutedRetry } from '../shared/transport';
-import { parsePredictionId, statusUrl } from '../shared/urls';
+} from '../shared/pruna/polling';
+import { itemOptions } from '../shared/pipeline/request-options';
+import { getBaseUrl, outputItem, setRoutedRetry } from '../shared/pipeline/transport';
+import { parsePredictionId, statusUrl } from '../shared/api/urls';
 
 /** The item's prediction ID: as routing handed it to preSend, else read from the parameter. */
 function getPredictionId(context: IExecuteSingleFunctions, routed?: unknown): string {

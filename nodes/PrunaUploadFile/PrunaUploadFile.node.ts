@@ -1,8 +1,8 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { pacingOptionFields } from '../shared/request-options';
-import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/transport';
+import { pacingOptionFields } from '../shared/pipeline/request-options';
+import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/pipeline/transport';
 import { streamUploadBody, toUploadOutput } from './hooks';
 
 export class PrunaUploadFile implements INodeType {

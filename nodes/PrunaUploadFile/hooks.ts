@@ -13,9 +13,9 @@ import {
 	maxUploadBytes,
 	mimeTypeFromFileName,
 	multipartFileBody,
-} from '../shared/binary';
-import { itemOptions } from '../shared/request-options';
-import { assertSuccess, getBaseUrl, outputItem } from '../shared/transport';
+} from '../shared/pruna/upload-body';
+import { itemOptions } from '../shared/pipeline/request-options';
+import { assertSuccess, getBaseUrl, outputItem } from '../shared/pipeline/transport';
 
 interface UploadOptions {
 	fileName?: string;

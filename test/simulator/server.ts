@@ -13,8 +13,8 @@ import type { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { PrunaModel } from '../../nodes/shared/models.ts';
-import { findModel } from '../../nodes/shared/models.ts';
+import type { PrunaModel } from '../../nodes/shared/api/model-catalog.ts';
+import { findModel } from '../../nodes/shared/api/model-catalog.ts';
 import { validateInput } from './validation.ts';
 import { imageSize, makePng } from './png.ts';
 

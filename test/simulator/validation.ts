@@ -2,7 +2,7 @@
  * Input validation as Pruna's service does it (a pydantic model per Model, extra fields forbidden),
  * driven by the package's model catalog, with the error types and wording of its 422 answers.
  */
-import type { ModelField, PrunaModel } from '../../nodes/shared/models.ts';
+import type { ModelField, PrunaModel } from '../../nodes/shared/api/model-catalog.ts';
 
 export interface InvalidField {
 	type: string;

@@ -12,14 +12,14 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { asNodeError, readErrorBody, toPrunaApiError } from './errors';
 import { pacingSettings } from './request-options';
 import { memoForItem } from './item-memo';
-import { findModel } from './models';
+import { findModel } from '../api/model-catalog';
 import { pause } from './pause';
 import type { Quota, QuotaTicket } from './quota';
 import { keyTag, quotaFor, readQuotaHeaders } from './quota';
 import { takeSlot } from './concurrency';
 import type { RetryPolicy } from './retry';
 import { isDroppedConnection, isTransientStatus, retryDelayMs, timeoutAsClearError } from './retry';
-import { deliveryPathPrefix, normalizeBaseUrl, statusPathPrefix } from './urls';
+import { deliveryPathPrefix, normalizeBaseUrl, statusPathPrefix } from '../api/urls';
 
 export const credentialType = 'prunaApi';
 

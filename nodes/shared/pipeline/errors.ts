@@ -7,7 +7,7 @@ import type {
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { readQuotaHeaders } from './quota';
-import type { Parsed } from './urls';
+import type { Parsed } from '../api/urls';
 
 /** The parsed input, or an error that says what is wrong with this item's input and what to give. */
 export function requireValidInput<T>(

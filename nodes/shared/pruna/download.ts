@@ -7,18 +7,18 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError, sanitizeFilename, sleep } from 'n8n-workflow';
 
-import { mimeTypeFromFileName } from './binary';
-import { itemOptions } from './request-options';
-import type { RetryPolicy } from './retry';
-import { isDroppedConnection } from './retry';
+import { mimeTypeFromFileName } from './upload-body';
+import { itemOptions } from '../pipeline/request-options';
+import type { RetryPolicy } from '../pipeline/retry';
+import { isDroppedConnection } from '../pipeline/retry';
 import {
 	assertSuccess,
 	headerValue,
 	markBodyCutOff,
 	requestTimeoutMs,
 	sendToPruna,
-} from './transport';
-import { fileNameFromUrl } from './urls';
+} from '../pipeline/transport';
+import { fileNameFromUrl } from '../api/urls';
 
 /** How long a download keeps trying through 5xx answers, dropped connections and cut-off bodies. */
 const defaultDownloadRetrySeconds = 180;

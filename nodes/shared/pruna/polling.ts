@@ -1,11 +1,11 @@
 import type { IDataObject, IExecuteSingleFunctions, IN8nHttpFullResponse } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { pause } from './pause';
-import type { RetryPolicy } from './retry';
-import type { Outage } from './transport';
-import { assertSuccess, sendToPruna } from './transport';
-import { resolveContentUrl, statusUrl } from './urls';
+import { pause } from '../pipeline/pause';
+import type { RetryPolicy } from '../pipeline/retry';
+import type { Outage } from '../pipeline/transport';
+import { assertSuccess, sendToPruna } from '../pipeline/transport';
+import { resolveContentUrl, statusUrl } from '../api/urls';
 
 export const predictionStatuses = [
 	'starting',
