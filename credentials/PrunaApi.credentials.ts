@@ -7,6 +7,7 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+import { getPredictionStatus, statusPathOf } from '../nodes/shared/api/endpoints';
 import { defaultBaseUrl, isBaseUrlOrigin, requestTarget } from '../nodes/shared/api/urls';
 
 export class PrunaApi implements ICredentialType {
@@ -64,8 +65,8 @@ export class PrunaApi implements ICredentialType {
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{ $credentials.baseUrl }}',
-			url: '/v1/predictions/status/n8n-credential-test',
-			method: 'GET',
+			url: statusPathOf('n8n-credential-test'),
+			method: getPredictionStatus.method,
 			ignoreHttpStatusErrors: { ignore: true, except: [400, 401, 403, 429, 500, 502, 503, 504] },
 		},
 		rules: [

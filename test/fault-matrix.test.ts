@@ -10,7 +10,7 @@ import {
 	chain,
 	credentialsFor,
 	fastPolling,
-	nodeType,
+	packageNodes,
 	prunaNode,
 	sha256,
 	suiteSimulator,
@@ -92,12 +92,27 @@ async function scenario(
 	}
 }
 
-const types: Record<NodeKind, string> = {
-	upload: nodeType.upload,
-	create: nodeType.create,
-	status: nodeType.status,
-	download: nodeType.download,
+/** Each node's scenario above, by the node's name. The nodes themselves come from package.json. */
+const kindByNodeName: Record<string, NodeKind> = {
+	prunaUploadFile: 'upload',
+	prunaCreatePrediction: 'create',
+	prunaPredictionStatus: 'status',
+	prunaDownloadContent: 'download',
 };
+
+const matrixNodes = packageNodes().map((node) => ({
+	type: node.type,
+	kind: kindByNodeName[node.description.name] as NodeKind | undefined,
+}));
+
+test('every node package.json lists has its scenario in the fault matrix', () => {
+	expect(matrixNodes.filter((node) => !node.kind).map((node) => node.type)).toEqual([]);
+});
+
+const types = Object.fromEntries(matrixNodes.map((node) => [node.kind, node.type])) as Record<
+	NodeKind,
+	string
+>;
 
 async function run(sim: PrunaSimulator, kind: NodeKind, setup: Scenario): Promise<RunResult> {
 	return await runWorkflow(
@@ -149,8 +164,9 @@ const once = (kind: NodeKind, fault: FaultRule['fault']): FaultRule => ({
 	fault,
 });
 
-const allKinds: NodeKind[] = ['upload', 'create', 'status', 'download'];
-const repeatable: NodeKind[] = ['upload', 'status', 'download'];
+const allKinds = matrixNodes.flatMap((node) => (node.kind ? [node.kind] : []));
+/** Creating a prediction is paid: it is never sent again after a 5xx or a dropped connection. */
+const repeatable = allKinds.filter((kind) => kind !== 'create');
 
 describe('fault matrix: HTTP errors that are final', () => {
 	test.each(allKinds)(
@@ -342,7 +358,7 @@ describe('fault matrix: an outage while waiting', () => {
 
 		const result = await runWorkflow(
 			chain(
-				prunaNode('Node', nodeType.status, {
+				prunaNode('Node', types.status, {
 					predictionId: '={{ $json.id }}',
 					options: waitOptions,
 				}),
@@ -378,7 +394,7 @@ describe('fault matrix: an outage while waiting', () => {
 			chain(
 				prunaNode(
 					'Node',
-					nodeType.status,
+					types.status,
 					{
 						predictionId: '={{ $json.id }}',
 						options: { pollIntervalSeconds: 0.2, maxWaitSeconds: 2 },
@@ -418,12 +434,7 @@ describe('fault matrix: an outage while waiting', () => {
 		const startedAt = Date.now();
 		const result = await runWorkflow(
 			chain(
-				prunaNode(
-					'Node',
-					nodeType.status,
-					{ predictionId: id, options: waitOptions },
-					continueOnFail,
-				),
+				prunaNode('Node', types.status, { predictionId: id, options: waitOptions }, continueOnFail),
 			),
 			{ credentials: credentialsFor(simulator), input: [{ json: {} }] },
 		);
@@ -439,7 +450,7 @@ describe('fault matrix: an outage while waiting', () => {
 		const outage = statusOutage(simulator, 2000);
 		const result = await runWorkflow(
 			chain(
-				prunaNode('Node', nodeType.create, {
+				prunaNode('Node', types.create, {
 					model: 'p-image',
 					prompt: '={{ $json.prompt }}',
 					options: { waitUntilDone: true, ...waitOptions },

@@ -1,10 +1,23 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
-import type { IConnections, INode, INodeParameters } from 'n8n-workflow';
+import type {
+	IConnections,
+	INode,
+	INodeParameters,
+	INodeType,
+	INodeTypeDescription,
+} from 'n8n-workflow';
 
 import type { WorkflowJson } from './harness/run';
 import type { SimulatorOptions } from './simulator/server.ts';
 import { PrunaSimulator } from './simulator/server.ts';
+import { packageRoot } from './harness/n8n.ts';
+
+/** Node's own require, as n8n loads the package: the same module instances as the engine's. */
+const packageRequire = createRequire(join(packageRoot, 'package.json'));
 
 /** A simulator for the whole suite: listening before the first test, reset before each, closed after. */
 export function suiteSimulator(options: SimulatorOptions = {}): PrunaSimulator {
@@ -17,11 +30,48 @@ export function suiteSimulator(options: SimulatorOptions = {}): PrunaSimulator {
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
+/** A node the package ships, as n8n finds it: through the `n8n` section of package.json. */
+export interface PackageNode {
+	/** The node's type in a workflow, such as `n8n-nodes-pruna.prunaUploadFile`. */
+	type: string;
+	description: INodeTypeDescription;
+	/** The built file, as package.json lists it. */
+	file: string;
+}
+
+let loadedNodes: PackageNode[] | undefined;
+
+/** Every node package.json's `n8n.nodes` lists, loaded from `dist/` (built by `npm test`). */
+export function packageNodes(): PackageNode[] {
+	return (loadedNodes ??= loadPackageNodes());
+}
+
+function loadPackageNodes(): PackageNode[] {
+	const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+		name: string;
+		n8n: { nodes: string[] };
+	};
+	return manifest.n8n.nodes.map((file) => {
+		const exports = packageRequire(`./${file}`) as Record<string, new () => INodeType>;
+		const classes = Object.values(exports).filter((value) => typeof value === 'function');
+		if (classes.length !== 1) throw new Error(`${file} should export one node class`);
+		const { description } = new classes[0]();
+		return { type: `${manifest.name}.${description.name}`, description, file };
+	});
+}
+
+/** The type of one of the package's nodes by its name; fails for a node package.json does not list. */
+function typeOf(name: string): string {
+	const node = packageNodes().find((candidate) => candidate.description.name === name);
+	if (!node) throw new Error(`package.json's n8n.nodes lists no node named ${name}`);
+	return node.type;
+}
+
 export const nodeType = {
-	create: 'n8n-nodes-pruna.prunaCreatePrediction',
-	upload: 'n8n-nodes-pruna.prunaUploadFile',
-	status: 'n8n-nodes-pruna.prunaPredictionStatus',
-	download: 'n8n-nodes-pruna.prunaDownloadContent',
+	create: typeOf('prunaCreatePrediction'),
+	upload: typeOf('prunaUploadFile'),
+	status: typeOf('prunaPredictionStatus'),
+	download: typeOf('prunaDownloadContent'),
 } as const;
 
 /** One of our nodes, with the Pruna credential attached. */

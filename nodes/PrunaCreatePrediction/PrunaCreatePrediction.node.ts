@@ -1,11 +1,13 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { createPrediction, routingRequestOf } from '../shared/api/endpoints';
 import { fileNameOption, waitOptionFields } from '../shared/pruna/option-fields';
 import { downloadRetryOption } from '../shared/pruna/download';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
+import { routedThroughPipeline, sendThroughPipeline } from '../shared/pipeline/routing';
 import { credentialType, requestDefaults } from '../shared/pipeline/transport';
-import { buildPredictionRequest, sendCreateRequest, toPredictionOutput } from './hooks';
+import { addModelAndInput, readCreatedPrediction } from './hooks';
 import {
 	customModel,
 	modelInputProperties,
@@ -34,8 +36,7 @@ export class PrunaCreatePrediction implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
-		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
-		requestOperations: { pagination: sendCreateRequest },
+		requestOperations: sendThroughPipeline,
 		properties: [
 			toolDescriptionProperty,
 			{
@@ -46,9 +47,10 @@ export class PrunaCreatePrediction implements INodeType {
 				options: modelOptions,
 				description: 'The Pruna model to run, by task. Its inputs appear below.',
 				routing: {
-					request: { method: 'POST', url: '/v1/predictions' },
-					send: { preSend: [buildPredictionRequest], paginate: true },
-					output: { postReceive: [toPredictionOutput] },
+					// POST /v1/predictions, JSON { input }, headers Model and Try-Sync; paid: never resent but after a 429
+					request: routingRequestOf(createPrediction),
+					send: { ...routedThroughPipeline, preSend: [addModelAndInput] },
+					output: { postReceive: [readCreatedPrediction] },
 				},
 			},
 			{

@@ -1,35 +1,25 @@
 import type {
-	DeclarativeRestApiSettings,
 	IDataObject,
-	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
-	INodeExecutionData,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { downloadRetryPolicy, downloadToBinary } from '../shared/pruna/download';
 import { findModel } from '../shared/api/model-catalog';
+import { memoForItem } from '../shared/pipeline/item-memo';
+import { itemOptions } from '../shared/pipeline/request-options';
+import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
+import { getBaseUrl } from '../shared/pipeline/transport';
+import { downloadRetryPolicy, downloadToBinary } from '../shared/pruna/download';
 import type { PredictionStatus, WaitLimits } from '../shared/pruna/polling';
 import {
-	assertSucceeded,
 	parsePredictionStatus,
 	readWaitLimits,
 	statusOutput,
+	throwUnlessPredictionSucceeded,
 	waitForPrediction,
 } from '../shared/pruna/polling';
-import {
-	assertSuccess,
-	getBaseUrl,
-	outputItem,
-	itemContextOf,
-	sendRoutedRequest,
-	setKnownAnswer,
-	setRoutedRetry,
-} from '../shared/pipeline/transport';
-import { memoForItem } from '../shared/pipeline/item-memo';
-import { itemOptions } from '../shared/pipeline/request-options';
 import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/pruna/tool-mode';
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
@@ -43,39 +33,31 @@ interface CreateOptions extends Partial<WaitLimits> {
 	fileName?: string;
 }
 
-const predictionsPath = '/v1/predictions';
-
 function readOptions(context: IExecuteSingleFunctions): CreateOptions {
 	return itemOptions<CreateOptions & IDataObject>(context);
 }
 
 interface PredictionRequest {
 	model: string;
-	options: IHttpRequestOptions;
+	headers: IDataObject;
+	body: IDataObject;
 	/** The model, Try-Sync and input: what makes two creates of one item the same paid job. */
 	fingerprint: string;
 }
 
 /**
- * The create call for this item: the `Model` header, `Try-Sync` when asked, the `input` body. Built
- * once per item, in preSend; postReceive reuses its model and fingerprint.
+ * What the create call carries for this item: the `Model` header, `Try-Sync` when asked, the
+ * `input` body. Built once per item, in preSend; postReceive reuses its model and fingerprint.
  */
 async function predictionRequest(context: IExecuteSingleFunctions): Promise<PredictionRequest> {
 	return await memoForItem(context, 'predictionRequest', async () => {
 		const model = readModelName(context);
-		const headers: IDataObject = { Model: model, 'Content-Type': 'application/json' };
+		const headers: IDataObject = { Model: model };
 		if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
 		const input = collectModelInput(context, model);
 		refuseInvalidInput(context, model, input);
-		const options: IHttpRequestOptions = {
-			method: 'POST',
-			url: `${await getBaseUrl(context)}${predictionsPath}`,
-			headers,
-			body: { input },
-			json: true,
-		};
 		const fingerprint = JSON.stringify([model, headers['Try-Sync'] ?? '', input]);
-		return { model, options, fingerprint };
+		return { model, headers, body: { input }, fingerprint };
 	});
 }
 
@@ -96,39 +78,30 @@ function refuseInvalidInput(context: IExecuteSingleFunctions, model: string, inp
 }
 
 /**
- * Builds the create call. Only a 429 sends it again (nothing was created then). When an earlier
- * try of this node (n8n's Retry On Fail) already created this item's prediction, that answer is
- * used and nothing is sent.
+ * Adds the model and its input to the create call. The pipeline sends it again only after a 429
+ * (nothing was created then). When an earlier try of this node (n8n's Retry On Fail) already
+ * created this item's prediction, that answer is used and nothing is sent. An item that fails
+ * names the predictions its run created.
  */
-export async function buildPredictionRequest(
+export async function addModelAndInput(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
 	try {
-		const { options, fingerprint } = await predictionRequest(this);
-		setRoutedRetry(this, { policy: { kind: 'paid' } });
+		const { headers, body, fingerprint } = await predictionRequest(this);
 		const earlier = earlierAnswer(this, fingerprint);
-		if (earlier) setKnownAnswer(this, { statusCode: 201, headers: {}, body: earlier });
+		configureRoutedRequest(this, {
+			explainError: (error) => withCreatedPredictions(this, error),
+			knownAnswer: earlier ? { statusCode: 201, headers: {}, body: earlier } : undefined,
+		});
 		return {
 			...requestOptions,
-			...options,
-			headers: { ...requestOptions.headers, ...options.headers },
+			headers: { ...requestOptions.headers, ...headers },
+			body,
+			json: true,
 		};
 	} catch (error) {
 		throw withCreatedPredictions(this, error);
-	}
-}
-
-/** Sends the create call; an item that fails names the predictions its run created. */
-export async function sendCreateRequest(
-	this: IExecutePaginationFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-): Promise<INodeExecutionData[]> {
-	const item = itemContextOf(this);
-	try {
-		return await sendRoutedRequest.call(this, requestData);
-	} catch (error) {
-		throw withCreatedPredictions(item, error);
 	}
 }
 
@@ -175,71 +148,69 @@ function readCreateAnswer(
  * Reads the create answer; with Wait Until Done or Download Output, follows the prediction to its
  * end and fetches the file.
  */
-export async function toPredictionOutput(
-	this: IExecuteSingleFunctions,
-	_items: INodeExecutionData[],
-	response: IN8nHttpFullResponse,
-): Promise<INodeExecutionData[]> {
-	const { model, fingerprint } = await predictionRequest(this);
-	const baseUrl = await getBaseUrl(this);
-	await assertSuccess(this, response, `Create prediction with ${model}`);
-	if (typeof response.body === 'object' && response.body !== null) {
-		rememberCreated(this, fingerprint, response.body as IDataObject);
-	}
-	const answer = readCreateAnswer(this, model, response.body);
-	const label = answer.id ?? `from ${model}`;
+export const readCreatedPrediction = readSuccess(
+	async (context) => `Create prediction with ${(await predictionRequest(context)).model}`,
+	async function (this: IExecuteSingleFunctions, response: IN8nHttpFullResponse) {
+		const { model, fingerprint } = await predictionRequest(this);
+		const baseUrl = await getBaseUrl(this);
+		if (typeof response.body === 'object' && response.body !== null) {
+			rememberCreated(this, fingerprint, response.body as IDataObject);
+		}
+		const answer = readCreateAnswer(this, model, response.body);
+		const label = answer.id ?? `from ${model}`;
 
-	const options = readOptions(this);
-	const asTool = runsAsTool(this);
-	// An agent cannot poll on its own: as a tool the node waits unless told not to.
-	const waits = options.waitUntilDone ?? asTool;
-	let prediction: PredictionStatus = answer.prediction ?? { status: 'starting' };
-	if (waits || options.downloadOutput) {
-		if (answer.id && !answer.prediction) {
-			prediction = await waitForPrediction(
-				this,
-				answer.id,
-				baseUrl,
-				undefined,
-				readWaitLimits(options),
+		const options = readOptions(this);
+		const asTool = runsAsTool(this);
+		// An agent cannot poll on its own: as a tool the node waits unless told not to.
+		const waits = options.waitUntilDone ?? asTool;
+		let prediction: PredictionStatus = answer.prediction ?? { status: 'starting' };
+		if (waits || options.downloadOutput) {
+			if (answer.id && !answer.prediction) {
+				prediction = await waitForPrediction(
+					this,
+					answer.id,
+					baseUrl,
+					undefined,
+					readWaitLimits(options),
+				);
+			}
+			throwUnlessPredictionSucceeded(this, label, prediction);
+		}
+
+		const json: IDataObject = { ...statusOutput(answer.id, prediction, baseUrl), model };
+		if (answer.getUrl) json.get_url = answer.getUrl;
+		if (answer.input) json.input = withoutSecrets(answer.input, findModel(model));
+
+		if (!options.downloadOutput) {
+			if (asTool && json.generation_url) json.note = generationUrlNote;
+			return [outputItem(this, { json })];
+		}
+		if (typeof json.generation_url !== 'string') {
+			throw new NodeApiError(
+				this.getNode(),
+				{ status: prediction.status },
+				{
+					message: `Prediction ${label} succeeded but Pruna gave no generation_url to download`,
+					itemIndex: this.getItemIndex(),
+				},
 			);
 		}
-		assertSucceeded(this, label, prediction);
-	}
-
-	const json: IDataObject = { ...statusOutput(answer.id, prediction, baseUrl), model };
-	if (answer.getUrl) json.get_url = answer.getUrl;
-	if (answer.input) json.input = withoutSecrets(answer.input, findModel(model));
-
-	if (!options.downloadOutput) {
-		if (asTool && json.generation_url) json.note = generationUrlNote;
-		return [outputItem(this, { json })];
-	}
-	if (typeof json.generation_url !== 'string') {
-		throw new NodeApiError(
-			this.getNode(),
-			{ status: prediction.status },
-			{
-				message: `Prediction ${label} succeeded but Pruna gave no generation_url to download`,
-				itemIndex: this.getItemIndex(),
-			},
-		);
-	}
-	const file = await downloadToBinary(this, json.generation_url, {
-		fileName: options.fileName,
-		policy: downloadRetryPolicy(this),
-	});
-	const binaryPropertyName = options.binaryPropertyName?.trim() || 'data';
-	return [
-		outputItem(this, {
-			json: {
-				...json,
-				fileName: file.json.fileName,
-				mimeType: file.json.mimeType,
-				fileSize: file.json.fileSize,
-				...(asTool ? agentFileLink(this, file.binary, binaryPropertyName) : {}),
-			},
-			binary: { [binaryPropertyName]: file.binary },
-		}),
-	];
-}
+		const file = await downloadToBinary(this, json.generation_url, {
+			fileName: options.fileName,
+			policy: downloadRetryPolicy(this),
+		});
+		const binaryPropertyName = options.binaryPropertyName?.trim() || 'data';
+		return [
+			outputItem(this, {
+				json: {
+					...json,
+					fileName: file.json.fileName,
+					mimeType: file.json.mimeType,
+					fileSize: file.json.fileSize,
+					...(asTool ? agentFileLink(this, file.binary, binaryPropertyName) : {}),
+				},
+				binary: { [binaryPropertyName]: file.binary },
+			}),
+		];
+	},
+);

@@ -3,9 +3,11 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { fileNameOption } from '../shared/pruna/option-fields';
 import { downloadRetryOption } from '../shared/pruna/download';
+import { downloadContent, routingRequestOf } from '../shared/api/endpoints';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
-import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/pipeline/transport';
-import { downloadAsBinary, requestContent } from './hooks';
+import { routedThroughPipeline, sendThroughPipeline } from '../shared/pipeline/routing';
+import { credentialType, requestDefaults } from '../shared/pipeline/transport';
+import { resolveContentLocation, storeContentAsBinary } from './hooks';
 
 export class PrunaDownloadContent implements INodeType {
 	description: INodeTypeDescription = {
@@ -27,8 +29,7 @@ export class PrunaDownloadContent implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
-		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
-		requestOperations: { pagination: sendRoutedRequest },
+		requestOperations: sendThroughPipeline,
 		properties: [
 			{
 				displayName: 'URL',
@@ -40,8 +41,10 @@ export class PrunaDownloadContent implements INodeType {
 				description:
 					'The "generation_url" of a finished prediction: an absolute URL, a /v1/predictions/delivery/… path, or the bare delivery path. Content expires about 24 hours after generation.',
 				routing: {
-					send: { preSend: [requestContent], paginate: true },
-					output: { postReceive: [downloadAsBinary] },
+					// GET the field's URL, streamed, Accept */*; redirects followed one hop at a time
+					request: { ...routingRequestOf(downloadContent), url: '={{ $value }}' },
+					send: { ...routedThroughPipeline, preSend: [resolveContentLocation] },
+					output: { postReceive: [storeContentAsBinary] },
 				},
 			},
 			{

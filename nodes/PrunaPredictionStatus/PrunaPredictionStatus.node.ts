@@ -2,9 +2,11 @@ import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { waitOptionFields } from '../shared/pruna/option-fields';
+import { getPredictionStatus, routingRequestOf } from '../shared/api/endpoints';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
-import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/pipeline/transport';
-import { requestPredictionStatus, waitUntilDone } from './hooks';
+import { routedThroughPipeline, sendThroughPipeline } from '../shared/pipeline/routing';
+import { credentialType, requestDefaults } from '../shared/pipeline/transport';
+import { checkOrWaitForPrediction, putPredictionIdInPath } from './hooks';
 
 export class PrunaPredictionStatus implements INodeType {
 	description: INodeTypeDescription = {
@@ -26,8 +28,7 @@ export class PrunaPredictionStatus implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
-		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
-		requestOperations: { pagination: sendRoutedRequest },
+		requestOperations: sendThroughPipeline,
 		properties: [
 			{
 				displayName: 'Prediction ID',
@@ -38,13 +39,13 @@ export class PrunaPredictionStatus implements INodeType {
 				placeholder: 'e.g. 1knpbkf075rme0csjqr987hg4w',
 				description: 'The prediction ID, or its status URL (the get_url of a create answer)',
 				routing: {
-					send: {
-						type: 'query',
-						property: 'predictionId',
-						preSend: [requestPredictionStatus],
-						paginate: true,
+					// GET /v1/predictions/status/{id}
+					request: {
+						...routingRequestOf(getPredictionStatus),
+						url: `=${getPredictionStatus.path}{{ $value }}`,
 					},
-					output: { postReceive: [waitUntilDone] },
+					send: { ...routedThroughPipeline, preSend: [putPredictionIdInPath] },
+					output: { postReceive: [checkOrWaitForPrediction] },
 				},
 			},
 			{

@@ -3,34 +3,29 @@ import type {
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
-	INodeExecutionData,
 } from 'n8n-workflow';
 
+import { getPredictionStatus, statusPathOf } from '../shared/api/endpoints';
+import { parsePredictionId } from '../shared/api/urls';
 import { requireValidInput } from '../shared/pipeline/errors';
 import { memoForItem } from '../shared/pipeline/item-memo';
+import { itemOptions } from '../shared/pipeline/request-options';
+import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
+import { getBaseUrl } from '../shared/pipeline/transport';
 import type { WaitLimits } from '../shared/pruna/polling';
 import {
-	assertSucceeded,
-	readStatusResponse,
+	outageTimeoutError,
+	parseStatusAnswer,
 	readWaitLimits,
 	statusOutput,
-	outageTimeoutError,
+	throwUnlessPredictionSucceeded,
 	waitForPrediction,
 	waitingPolicy,
 } from '../shared/pruna/polling';
-import { itemOptions } from '../shared/pipeline/request-options';
-import { getBaseUrl, outputItem, setRoutedRetry } from '../shared/pipeline/transport';
-import { parsePredictionId, statusUrl } from '../shared/api/urls';
 
-/** The item's prediction ID: as routing handed it to preSend, else read from the parameter. */
-function getPredictionId(context: IExecuteSingleFunctions, routed?: unknown): string {
-	return memoForItem(context, 'predictionId', () =>
-		requireValidInput(
-			context,
-			parsePredictionId(routed ?? context.getNodeParameter('predictionId', '')),
-			'Give the "id" of a Pruna Create Prediction answer, or its "get_url", for example {{ $json.id }}.',
-		),
-	);
+/** The prediction ID preSend read for the item, for postReceive. */
+function predictionIdOf(context: IExecuteSingleFunctions): string {
+	return memoForItem<string>(context, 'predictionId', () => '');
 }
 
 function waitsUntilDone(context: IExecuteSingleFunctions): boolean {
@@ -50,60 +45,59 @@ function waitStartedAt(context: IExecuteSingleFunctions): number {
 	return memoForItem(context, 'waitStartedAt', () => Date.now());
 }
 
-/** Asks the base URL for the prediction's status, whether the user gave an id or a status URL. */
-export async function requestPredictionStatus(
+/**
+ * Puts the checked prediction ID in the status path. Routing appended the field's value to the
+ * path; the field also takes a status URL (a create answer's `get_url`), whose ID is kept, so
+ * status is always asked of the credential's base URL. When waiting, the first check already
+ * rides out Pruna's bad minutes.
+ */
+export async function putPredictionIdInPath(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
-	// Routing has already evaluated the parameter into the query (see the node's `send`): take it
-	// from there rather than evaluate the expression again, and ask for the status path instead.
-	const { predictionId: routed, ...qs } = requestOptions.qs ?? {};
-	const predictionId = getPredictionId(this, routed);
+	const value = String(requestOptions.url ?? '').slice(getPredictionStatus.path.length);
+	const predictionId = requireValidInput(
+		this,
+		parsePredictionId(value),
+		'Give the "id" of a Pruna Create Prediction answer, or its "get_url", for example {{ $json.id }}.',
+	);
+	memoForItem(this, 'predictionId', () => predictionId);
 	if (waitsUntilDone(this)) {
-		// Waiting rides out the API's bad minutes from the first check on.
 		const startedAt = waitStartedAt(this);
 		const { maxWaitSeconds } = waitLimits(this);
-		const baseUrl = await getBaseUrl(this);
-		setRoutedRetry(this, {
+		configureRoutedRequest(this, {
 			policy: waitingPolicy(startedAt + maxWaitSeconds * 1000),
 			onOutageTimeout: outageTimeoutError(this, {
 				predictionId,
-				baseUrl,
+				baseUrl: await getBaseUrl(this),
 				maxWaitSeconds,
 				startedAt,
 				lastStatus: 'unknown',
 			}),
 		});
 	}
-	return {
-		...requestOptions,
-		qs,
-		method: 'GET',
-		url: statusUrl(predictionId, await getBaseUrl(this)),
-	};
+	return { ...requestOptions, url: statusPathOf(predictionId) };
 }
 
-/** Checks once, or polls until the prediction has finished; failed and canceled end as errors then. */
-export async function waitUntilDone(
-	this: IExecuteSingleFunctions,
-	_items: INodeExecutionData[],
-	response: IN8nHttpFullResponse,
-): Promise<INodeExecutionData[]> {
-	const predictionId = getPredictionId(this);
-	const baseUrl = await getBaseUrl(this);
-	const first = await readStatusResponse(this, response, predictionId);
-
-	let prediction = first.prediction;
-	if (waitsUntilDone(this)) {
-		prediction = await waitForPrediction(
-			this,
-			predictionId,
-			baseUrl,
-			first,
-			waitLimits(this),
-			waitStartedAt(this),
-		);
-		assertSucceeded(this, predictionId, prediction);
-	}
-	return [outputItem(this, { json: statusOutput(predictionId, prediction, baseUrl) })];
-}
+/** Outputs the status as it is, or polls until the prediction has finished; failed and canceled end as errors then. */
+export const checkOrWaitForPrediction = readSuccess(
+	(context) => `Prediction ${predictionIdOf(context)}`,
+	async function (this: IExecuteSingleFunctions, response: IN8nHttpFullResponse) {
+		const predictionId = predictionIdOf(this);
+		const baseUrl = await getBaseUrl(this);
+		const first = parseStatusAnswer(this, response, predictionId);
+		let prediction = first.prediction;
+		if (waitsUntilDone(this)) {
+			prediction = await waitForPrediction(
+				this,
+				predictionId,
+				baseUrl,
+				first,
+				waitLimits(this),
+				waitStartedAt(this),
+			);
+			throwUnlessPredictionSucceeded(this, predictionId, prediction);
+		}
+		return [outputItem(this, { json: statusOutput(predictionId, prediction, baseUrl) })];
+	},
+);

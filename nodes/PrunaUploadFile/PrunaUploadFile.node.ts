@@ -1,9 +1,11 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { routingRequestOf, uploadFile } from '../shared/api/endpoints';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
-import { credentialType, requestDefaults, sendRoutedRequest } from '../shared/pipeline/transport';
-import { streamUploadBody, toUploadOutput } from './hooks';
+import { routedThroughPipeline, sendThroughPipeline } from '../shared/pipeline/routing';
+import { credentialType, requestDefaults } from '../shared/pipeline/transport';
+import { readUploadedFile, streamUploadBody } from './hooks';
 
 export class PrunaUploadFile implements INodeType {
 	description: INodeTypeDescription = {
@@ -26,8 +28,7 @@ export class PrunaUploadFile implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: credentialType, required: true }],
 		requestDefaults,
-		// Not pagination: n8n's hook for sending a routed request itself, here through our pipeline.
-		requestOperations: { pagination: sendRoutedRequest },
+		requestOperations: sendThroughPipeline,
 		properties: [
 			{
 				displayName: 'Input Binary Field',
@@ -39,9 +40,10 @@ export class PrunaUploadFile implements INodeType {
 				description:
 					"The file is streamed to Pruna (up to 100 MB). The output has Pruna's answer and its URL, for the next node's image, video or audio fields.",
 				routing: {
-					request: { method: 'POST', url: '/v1/files' },
-					send: { preSend: [streamUploadBody], paginate: true },
-					output: { postReceive: [toUploadOutput] },
+					// POST /v1/files, multipart: the file streamed from n8n's binary store
+					request: routingRequestOf(uploadFile),
+					send: { ...routedThroughPipeline, preSend: [streamUploadBody] },
+					output: { postReceive: [readUploadedFile] },
 				},
 			},
 			{

@@ -3,7 +3,6 @@ import type {
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
-	INodeExecutionData,
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
@@ -15,7 +14,7 @@ import {
 	multipartFileBody,
 } from '../shared/pruna/upload-body';
 import { itemOptions } from '../shared/pipeline/request-options';
-import { assertSuccess, getBaseUrl, outputItem } from '../shared/pipeline/transport';
+import { outputItem, readSuccess } from '../shared/pipeline/routing';
 
 interface UploadOptions {
 	fileName?: string;
@@ -27,7 +26,7 @@ function describeUpload(context: IExecuteSingleFunctions): string {
 	return `Upload of binary property '${propertyName.trim()}'`;
 }
 
-/** Sends the item's file as the multipart field `content`, streamed from n8n's binary store. */
+/** Adds the item's file as the multipart field `content`, streamed from n8n's binary store. */
 export async function streamUploadBody(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
@@ -58,20 +57,17 @@ export async function streamUploadBody(
 
 	return {
 		...requestOptions,
-		url: `${await getBaseUrl(this)}/v1/files`,
 		body,
 		headers: { ...requestOptions.headers, 'Content-Type': contentType },
 	};
 }
 
 /** Pruna's answer as it is, plus `url` (= `urls.get`) for the next node's URL fields. */
-export async function toUploadOutput(
-	this: IExecuteSingleFunctions,
-	_items: INodeExecutionData[],
-	response: IN8nHttpFullResponse,
-): Promise<INodeExecutionData[]> {
-	await assertSuccess(this, response, describeUpload(this));
-	const file = response.body as IDataObject;
-	const urls = file.urls as IDataObject | undefined;
-	return [outputItem(this, { json: { ...file, url: urls?.get } })];
-}
+export const readUploadedFile = readSuccess(
+	describeUpload,
+	async function (this: IExecuteSingleFunctions, response: IN8nHttpFullResponse) {
+		const file = response.body as IDataObject;
+		const urls = file.urls as IDataObject | undefined;
+		return [outputItem(this, { json: { ...file, url: urls?.get } })];
+	},
+);

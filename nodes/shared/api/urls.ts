@@ -3,9 +3,10 @@
  * alone decides which origin may receive the API key.
  */
 
+import { downloadContent, getPredictionStatus, statusPathOf } from './endpoints';
+
 export const defaultBaseUrl = 'https://api.pruna.ai';
-export const statusPathPrefix = '/v1/predictions/status/';
-export const deliveryPathPrefix = '/v1/predictions/delivery/';
+const statusPathPrefix = getPredictionStatus.path;
 
 const predictionIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -80,7 +81,7 @@ export function parsePredictionId(value: unknown): Parsed<string> {
 }
 
 export function statusUrl(predictionId: string, baseUrl: string): string {
-	return `${normalizeBaseUrl(baseUrl)}${statusPathPrefix}${encodeURIComponent(predictionId)}`;
+	return `${normalizeBaseUrl(baseUrl)}${statusPathOf(predictionId)}`;
 }
 
 /**
@@ -101,7 +102,7 @@ export function resolveContentUrl(value: unknown, baseUrl: string): Parsed<strin
 	if (hasTraversal(text)) {
 		return { problem: `"${text}" contains "." or ".." path segments` };
 	}
-	const path = text.startsWith('/') ? text : `${deliveryPathPrefix}${text}`;
+	const path = text.startsWith('/') ? text : `${downloadContent.path}${text}`;
 	return { value: `${normalizeBaseUrl(baseUrl)}${path}` };
 }
 

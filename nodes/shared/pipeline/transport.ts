@@ -1,11 +1,8 @@
 import type {
-	DeclarativeRestApiSettings,
 	IDataObject,
-	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
 	IHttpRequestOptions,
 	IN8nHttpFullResponse,
-	INodeExecutionData,
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
@@ -19,15 +16,17 @@ import { keyTag, quotaFor, readQuotaHeaders } from './quota';
 import { takeSlot } from './concurrency';
 import type { RetryPolicy } from './retry';
 import { isDroppedConnection, isTransientStatus, retryDelayMs, timeoutAsClearError } from './retry';
-import { deliveryPathPrefix, normalizeBaseUrl, statusPathPrefix } from '../api/urls';
+import type { Endpoint } from '../api/endpoints';
+import { endpointOf } from '../api/endpoints';
+import { normalizeBaseUrl, requestTarget } from '../api/urls';
 
 export const credentialType = 'prunaApi';
 
 /**
  * Settings shared by every node's routing and by `sendToPruna`, so a request reads the same
  * whichever path makes it. Status errors are not thrown by the HTTP client: the pipeline judges
- * every answer, and each node's postReceive hook calls `assertSuccess`, which turns a failure into
- * an error that carries Pruna's code and message. Redirects are never followed by the client,
+ * every answer, and `throwUnlessHttpSuccess` turns a failure into an error that carries Pruna's
+ * code and message (every node's postReceive hook is made by `readSuccess`, which calls it). Redirects are never followed by the client,
  * because n8n's client would forward the `apikey` header to any host; the pipeline follows them
  * one hop at a time, each authenticated (or not) for its own origin by the credential.
  */
@@ -79,28 +78,29 @@ export async function getBaseUrl(context: IExecuteSingleFunctions): Promise<stri
 	return (await getCredential(context)).baseUrl;
 }
 
+/** Pruna's endpoint a request reaches, when it goes to the base URL's origin (a CDN is none). */
+function endpointOfUrl(request: IHttpRequestOptions, url: URL, credential: Credential) {
+	if (url.origin !== credential.origin) return undefined;
+	return endpointOf(request.method, url.pathname.slice(credential.pathPrefix.length));
+}
+
 /**
  * The quota a request counts against: Pruna limits creates per model and the other endpoints each
- * on its own. Requests to other hosts (a CDN) count against none of Pruna's.
+ * on its own. Requests to other hosts count against none of Pruna's.
  */
-function quotaOf(request: IHttpRequestOptions, credential: Credential): Quota | undefined {
-	let url: URL;
-	try {
-		url = new URL(String(request.url));
-	} catch {
-		return undefined;
-	}
-	if (url.origin !== credential.origin) return undefined;
-	const path = url.pathname.slice(credential.pathPrefix.length);
-	const scope = `${credential.origin}|${credential.keyTag}|`;
-	if (request.method === 'POST' && path === '/v1/predictions') {
+function quotaOf(
+	request: IHttpRequestOptions,
+	endpoint: Endpoint | undefined,
+	credential: Credential,
+): Quota | undefined {
+	if (!endpoint) return undefined;
+	const scope = `${credential.origin}|${credential.keyTag}|${endpoint.quota}`;
+	if (endpoint.quota === 'model') {
 		const model = String((request.headers as IDataObject | undefined)?.Model ?? '');
-		return quotaFor(`${scope}model:${model}`, findModel(model)?.requestsPerMinute, false);
+		return quotaFor(`${scope}:${model}`, findModel(model)?.requestsPerMinute, false);
 	}
-	if (path.startsWith(statusPathPrefix)) return quotaFor(`${scope}status`, undefined, true);
-	if (path.startsWith(deliveryPathPrefix)) return quotaFor(`${scope}delivery`, undefined, false);
-	if (path.startsWith('/v1/files')) return quotaFor(`${scope}files`, undefined, false);
-	return undefined;
+	// Status checks come in bursts of waiting items: spread them over the window.
+	return quotaFor(scope, undefined, endpoint.quota === 'status');
 }
 
 /**
@@ -165,12 +165,14 @@ function canceled(context: IExecuteSingleFunctions, waitingFor: string): NodeOpe
 /**
  * The one way a request reaches Pruna, for every node and every step (routing's own request,
  * polls, redirect hops, uploads, downloads, creates). In this order it:
- * 1. lets the credential decide whether the key goes with it (only to the base URL's origin);
- * 2. paces it by the quota it counts against, shared by every run in this n8n process;
+ * 1. puts a path (a routed request's `url`) on the credential's base URL, and lets the credential
+ *    decide whether the key goes with it (only to the base URL's origin);
+ * 2. paces it by the quota its endpoint counts against, shared by every run in this n8n process;
  * 3. takes one of the node run's slots, so only so many requests are in flight at once;
- * 4. retries as `policy` allows, and waits out 429s for as long as the node's Rate Limit Wait allows;
- * 5. returns the final answer, whatever its status (`assertSuccess` maps it to an error), or what
- *    `read` made of it; a request that never got an answer throws an error that says why.
+ * 4. retries as `policy` allows (a paid endpoint's never: see endpoints.ts), and waits out 429s
+ *    for as long as the node's Rate Limit Wait allows;
+ * 5. returns the final answer, whatever its status (`throwUnlessHttpSuccess` maps it to an error),
+ *    or what `read` made of it; a request that never got an answer throws an error that says why.
  */
 export async function sendToPruna<T = never>(
 	context: IExecuteSingleFunctions,
@@ -185,7 +187,10 @@ export async function sendToPruna<T = never>(
 	const startedAt = Date.now();
 	const rateLimitDeadlineAt = startedAt + pacing.rateLimitWaitMs;
 
-	let url = String(request.url);
+	let url = requestTarget({ url: String(request.url), baseURL: credential.baseUrl });
+	const firstUrl = URL.canParse(url) ? new URL(url) : undefined;
+	const firstEndpoint = firstUrl && endpointOfUrl(request, firstUrl, credential);
+	const policy: RetryPolicy = firstEndpoint?.paid ? { kind: 'paid' } : settings.policy;
 	let hops = 0;
 	let retry = 0;
 	let outage: Outage | undefined;
@@ -197,19 +202,22 @@ export async function sendToPruna<T = never>(
 		outage = outage
 			? { ...outage, failures: outage.failures + 1, last: what }
 			: { sinceAt: now, failures: 1, last: what };
-		const delayMs = retryDelayMs(settings.policy, ++retry, now, Math.random());
+		const delayMs = retryDelayMs(policy, ++retry, now, Math.random());
 		if (delayMs === undefined) return false;
 		await pause(context, delayMs, 'a retry');
 		return true;
 	};
 	const outageTimedOut = () =>
-		settings.policy.kind === 'untilDeadline' && outage && settings.onOutageTimeout
+		policy.kind === 'untilDeadline' && outage && settings.onOutageTimeout
 			? settings.onOutageTimeout(outage)
 			: undefined;
 
 	for (;;) {
 		const target: IHttpRequestOptions = { ...requestDefaults, timeout, ...request, url };
-		const quota = quotaOf(target, credential);
+		const parsed = hops === 0 ? firstUrl : URL.canParse(url) ? new URL(url) : undefined;
+		const endpoint =
+			hops === 0 ? firstEndpoint : parsed && endpointOfUrl(target, parsed, credential);
+		const quota = quotaOf(target, endpoint, credential);
 		let ticket: QuotaTicket | undefined;
 		if (quota) {
 			ticket = await waitForQuota(context, quota, rateLimitDeadlineAt, signal);
@@ -341,73 +349,12 @@ async function nextHop(
 	return next.toString();
 }
 
-/**
- * The item's own context, which preSend and postReceive get: n8n hands the send step a context
- * made from it (`Object.create`), and what preSend kept for the item is keyed by the original.
- */
-export function itemContextOf(sendContext: IExecutePaginationFunctions): IExecuteSingleFunctions {
-	return Object.getPrototypeOf(sendContext) as IExecuteSingleFunctions;
-}
-
-/**
- * The send step of every node's declarative routing (n8n calls it through `requestOperations`
- * under the name `pagination`: its one hook for sending a routed request itself). Routing has built
- * the request and run the preSend hooks; this sends it through `sendToPruna` and then runs the
- * node's postReceive hooks on the answer. Hooks get the item's own context, the one preSend had.
- */
-export async function sendRoutedRequest(
-	this: IExecutePaginationFunctions,
-	requestData: DeclarativeRestApiSettings.ResultOptions,
-): Promise<INodeExecutionData[]> {
-	const item = itemContextOf(this);
-	const postReceive = async (response: IN8nHttpFullResponse) => {
-		let output: INodeExecutionData[] = [{ json: (response.body ?? {}) as IDataObject }];
-		for (const step of requestData.postReceive) {
-			for (const action of step.actions) {
-				if (typeof action === 'function') output = await action.call(item, output, response);
-			}
-		}
-		return output;
-	};
-	const known = memoForItem<IN8nHttpFullResponse | undefined>(item, 'knownAnswer', () => undefined);
-	if (known) return await postReceive(known);
-
-	const { policy, onOutageTimeout } = memoForItem<RoutedRetry>(item, 'routedRetry', () => ({
-		policy: { kind: 'transient' },
-	}));
-	const streamed = requestData.options.encoding === 'stream';
-	const answer = await sendToPruna(item, requestData.options as IHttpRequestOptions, {
-		policy,
-		onOutageTimeout,
-		followRedirects: streamed,
-		// A streamed body is read with its slot held; anything else is read after the slot is free,
-		// since a postReceive hook (waiting for a prediction) may make requests of its own.
-		read: streamed ? postReceive : undefined,
-	});
-	return answer.read ?? (await postReceive(answer.response));
-}
-
-type RoutedRetry = Pick<SendSettings<never>, 'policy' | 'onOutageTimeout'>;
-
-/** Sets how the item's routed request is retried (default `transient`); from a preSend hook. */
-export function setRoutedRetry(context: IExecuteSingleFunctions, retry: RoutedRetry): void {
-	memoForItem(context, 'routedRetry', () => retry);
-}
-
-/** Tells the send step the item's answer is already known (a prediction created by an earlier try). */
-export function setKnownAnswer(
-	context: IExecuteSingleFunctions,
-	answer: IN8nHttpFullResponse,
-): void {
-	memoForItem(context, 'knownAnswer', () => answer);
-}
-
 function isSuccess(response: IN8nHttpFullResponse): boolean {
 	return response.statusCode >= 200 && response.statusCode < 300;
 }
 
-/** Throws a NodeApiError naming `subject` when the response is not a success. */
-export async function assertSuccess(
+/** Throws a NodeApiError naming `subject`, with Pruna's code and message, unless a 2xx answered. */
+export async function throwUnlessHttpSuccess(
 	context: IExecuteSingleFunctions,
 	response: IN8nHttpFullResponse,
 	subject: string,
@@ -417,12 +364,4 @@ export async function assertSuccess(
 		subject,
 		itemIndex: context.getItemIndex(),
 	});
-}
-
-/** One output item for the current input item, paired with it. */
-export function outputItem(
-	context: IExecuteSingleFunctions,
-	item: Pick<INodeExecutionData, 'json' | 'binary'>,
-): INodeExecutionData {
-	return { ...item, pairedItem: { item: context.getItemIndex() } };
 }

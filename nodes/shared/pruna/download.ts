@@ -1,7 +1,6 @@
 import type {
 	IBinaryData,
 	IExecuteSingleFunctions,
-	IHttpRequestOptions,
 	IN8nHttpFullResponse,
 	INodeProperties,
 } from 'n8n-workflow';
@@ -12,12 +11,13 @@ import { itemOptions } from '../pipeline/request-options';
 import type { RetryPolicy } from '../pipeline/retry';
 import { isDroppedConnection } from '../pipeline/retry';
 import {
-	assertSuccess,
 	headerValue,
 	markBodyCutOff,
 	requestTimeoutMs,
 	sendToPruna,
+	throwUnlessHttpSuccess,
 } from '../pipeline/transport';
+import { downloadContent, routingRequestOf } from '../api/endpoints';
 import { fileNameFromUrl } from '../api/urls';
 
 /** How long a download keeps trying through 5xx answers, dropped connections and cut-off bodies. */
@@ -40,13 +40,6 @@ export function downloadRetryPolicy(context: IExecuteSingleFunctions): RetryPoli
 		Number.isFinite(seconds) && seconds >= 0 ? seconds : defaultDownloadRetrySeconds;
 	return { kind: 'untilDeadline', deadlineAt: Date.now() + boundSeconds * 1000 };
 }
-
-/** The request for generated content: streamed, any type. */
-export const contentRequest: Partial<IHttpRequestOptions> = {
-	method: 'GET',
-	encoding: 'stream',
-	headers: { Accept: '*/*' },
-};
 
 export interface DownloadedFile {
 	json: { url: string; fileName: string; mimeType: string; fileSize?: number };
@@ -261,7 +254,8 @@ export async function downloadToBinary(
 ): Promise<DownloadedFile> {
 	const answer = await sendToPruna(
 		context,
-		{ ...contentRequest, url },
+		// The delivery endpoint's request, also when the URL is a CDN's.
+		{ ...routingRequestOf(downloadContent), url },
 		{
 			policy: options.policy,
 			followRedirects: true,
@@ -269,7 +263,7 @@ export async function downloadToBinary(
 		},
 	);
 	if (answer.read) return answer.read;
-	await assertSuccess(context, answer.response, `Download of ${url}`);
+	await throwUnlessHttpSuccess(context, answer.response, `Download of ${url}`);
 	throw new NodeOperationError(context.getNode(), `Download of ${url}: no file was stored`, {
 		itemIndex: context.getItemIndex(),
 	});

@@ -4,7 +4,8 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { pause } from '../pipeline/pause';
 import type { RetryPolicy } from '../pipeline/retry';
 import type { Outage } from '../pipeline/transport';
-import { assertSuccess, sendToPruna } from '../pipeline/transport';
+import { sendToPruna, throwUnlessHttpSuccess } from '../pipeline/transport';
+import { getPredictionStatus, statusPathOf } from '../api/endpoints';
 import { resolveContentUrl, statusUrl } from '../api/urls';
 
 export const predictionStatuses = [
@@ -81,31 +82,32 @@ export function parsePredictionStatus(
 	return prediction;
 }
 
-export async function readStatusResponse(
+/** A successful status answer: the prediction's status and the server's polling hint. */
+export function parseStatusAnswer(
 	context: IExecuteSingleFunctions,
 	response: IN8nHttpFullResponse,
 	predictionId: string,
-): Promise<StatusReading> {
-	await assertSuccess(context, response, `Prediction ${predictionId}`);
+): StatusReading {
 	return {
 		prediction: parsePredictionStatus(context, response.body as IDataObject, predictionId),
 		serverPollIntervalSeconds: readPollIntervalHeader(response.headers),
 	};
 }
 
-export async function fetchPredictionStatus(
+/** One status check while waiting: through outages, until the wait's deadline. */
+async function fetchPredictionStatus(
 	context: IExecuteSingleFunctions,
 	predictionId: string,
-	baseUrl: string,
-	policy: RetryPolicy = { kind: 'transient' },
-	onOutageTimeout?: (outage: Outage) => NodeOperationError,
+	policy: RetryPolicy,
+	onOutageTimeout: (outage: Outage) => NodeOperationError,
 ): Promise<StatusReading> {
 	const { response } = await sendToPruna(
 		context,
-		{ method: 'GET', url: statusUrl(predictionId, baseUrl) },
+		{ method: getPredictionStatus.method, url: statusPathOf(predictionId) },
 		{ policy, onOutageTimeout },
 	);
-	return await readStatusResponse(context, response, predictionId);
+	await throwUnlessHttpSuccess(context, response, `Prediction ${predictionId}`);
+	return parseStatusAnswer(context, response, predictionId);
 }
 
 /** The policy for checking a prediction while waiting for it: through outages, until Max Wait. */
@@ -187,7 +189,6 @@ export async function waitForPrediction(
 		reading = await fetchPredictionStatus(
 			context,
 			predictionId,
-			baseUrl,
 			waitingPolicy(deadline),
 			outageTimeoutError(context, facts()),
 		);
@@ -196,7 +197,7 @@ export async function waitForPrediction(
 }
 
 /** `failed` and `canceled` become errors that carry Pruna's own words and the id. */
-export function assertSucceeded(
+export function throwUnlessPredictionSucceeded(
 	context: IExecuteSingleFunctions,
 	predictionId: string,
 	prediction: PredictionStatus,
