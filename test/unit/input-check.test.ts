@@ -1,9 +1,9 @@
 /** The Create Prediction node's own check of a model's input against the catalog: one rule a row. */
 import type { IDataObject } from 'n8n-workflow';
 
-import { checkModelInput } from '../nodes/PrunaCreatePrediction/input-check';
-import type { PrunaModel } from '../nodes/shared/api/model-catalog';
-import { findModel } from '../nodes/shared/api/model-catalog';
+import { checkModelInput } from '../../nodes/PrunaCreatePrediction/input-check';
+import type { PrunaModel } from '../../nodes/shared/api/model-catalog';
+import { findModel } from '../../nodes/shared/api/model-catalog';
 
 function model(name: string): PrunaModel {
 	const found = findModel(name);

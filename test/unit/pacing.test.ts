@@ -1,6 +1,6 @@
 /** The pure parts of the request pipeline: the quota's decisions and the retry delays, by the clock. */
-import { Quota, readQuotaHeaders } from '../nodes/shared/pipeline/quota';
-import { retryDelayMs } from '../nodes/shared/pipeline/retry';
+import { Quota, readQuotaHeaders } from '../../nodes/shared/pipeline/quota';
+import { retryDelayMs } from '../../nodes/shared/pipeline/retry';
 
 const t0 = 1_000_000;
 
