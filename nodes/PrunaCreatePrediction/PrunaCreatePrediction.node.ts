@@ -1,12 +1,10 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { createPrediction, routingRequestOf } from '../shared/api/endpoints';
-import { fileNameOption, waitOptionFields } from '../shared/pruna/option-fields';
+import { fileNameOption, waitOptionFields, optionsCollection } from '../shared/pruna/option-fields';
 import { downloadRetryOption } from '../shared/pruna/download';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
-import { routedThroughPipeline, sendThroughPipeline } from '../shared/pipeline/routing';
-import { credentialType, requestDefaults } from '../shared/pipeline/transport';
+import { routedNodeBase, routedThroughPipeline } from '../shared/pipeline/routing';
 import { addModelAndInput, readCreatedPrediction } from './hooks';
 import {
 	customModel,
@@ -17,11 +15,11 @@ import {
 
 export class PrunaCreatePrediction implements INodeType {
 	description: INodeTypeDescription = {
+		...routedNodeBase,
+		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
 		displayName: 'Pruna Create Prediction',
 		name: 'prunaCreatePrediction',
-		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
 		group: ['transform'],
-		version: 1,
 		subtitle:
 			'={{ $parameter["model"] === "custom" ? $parameter["customModel"] : $parameter["model"] }}',
 		description: 'Generate an image or video with a Pruna model, optionally waiting for the file',
@@ -32,11 +30,6 @@ export class PrunaCreatePrediction implements INodeType {
 					'Generates an image or video with a Pruna model and waits for it. Pass the inputs the tool asks for (such as prompt). Returns JSON: id, status, model, generation_url, and with Download Output fileUrl, a link to the file that opens in a browser; a failure returns error with what to change.',
 			},
 		},
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: credentialType, required: true }],
-		requestDefaults,
-		requestOperations: sendThroughPipeline,
 		properties: [
 			toolDescriptionProperty,
 			{
@@ -72,51 +65,44 @@ export class PrunaCreatePrediction implements INodeType {
 				description:
 					'More input fields as a JSON object, merged last: for fields not listed above or for a custom model',
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Download Output',
-						name: 'downloadOutput',
-						type: 'boolean',
-						default: false,
-						description:
-							'Whether to wait for the prediction and put the generated file in the output item as binary data',
-					},
-					{ ...fileNameOption, displayOptions: { show: { downloadOutput: [true] } } },
-					{
-						displayName: 'Put Output File in Field',
-						name: 'binaryPropertyName',
-						type: 'string',
-						default: 'data',
-						displayOptions: { show: { downloadOutput: [true] } },
-						description: 'The name of the output binary field to put the file in',
-					},
-					{
-						displayName: 'Try Sync',
-						name: 'trySync',
-						type: 'boolean',
-						default: false,
-						description:
-							'Whether to ask Pruna to answer when the output is ready (up to 60 s) instead of at once. Suits the fast image models.',
-					},
-					{
-						displayName: 'Wait Until Done',
-						name: 'waitUntilDone',
-						type: 'boolean',
-						default: false,
-						description:
-							'Whether to poll until the prediction has finished; failed and canceled predictions end as errors',
-					},
-					...waitOptionFields,
-					{ ...downloadRetryOption, displayOptions: { show: { downloadOutput: [true] } } },
-					...pacingOptionFields,
-				],
-			},
+			optionsCollection([
+				{
+					displayName: 'Download Output',
+					name: 'downloadOutput',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to wait for the prediction and put the generated file in the output item as binary data',
+				},
+				{ ...fileNameOption, displayOptions: { show: { downloadOutput: [true] } } },
+				{
+					displayName: 'Put Output File in Field',
+					name: 'binaryPropertyName',
+					type: 'string',
+					default: 'data',
+					displayOptions: { show: { downloadOutput: [true] } },
+					description: 'The name of the output binary field to put the file in',
+				},
+				{
+					displayName: 'Try Sync',
+					name: 'trySync',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to ask Pruna to answer when the output is ready (up to 60 s) instead of at once. Suits the fast image models.',
+				},
+				{
+					displayName: 'Wait Until Done',
+					name: 'waitUntilDone',
+					type: 'boolean',
+					default: false,
+					description:
+						'Whether to poll until the prediction has finished; failed and canceled predictions end as errors',
+				},
+				...waitOptionFields,
+				{ ...downloadRetryOption, displayOptions: { show: { downloadOutput: [true] } } },
+				...pacingOptionFields,
+			]),
 		],
 	};
 }

@@ -1,20 +1,18 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { waitOptionFields } from '../shared/pruna/option-fields';
+import { waitOptionFields, optionsCollection } from '../shared/pruna/option-fields';
 import { getPredictionStatus, routingRequestOf } from '../shared/api/endpoints';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
-import { routedThroughPipeline, sendThroughPipeline } from '../shared/pipeline/routing';
-import { credentialType, requestDefaults } from '../shared/pipeline/transport';
+import { routedNodeBase, routedThroughPipeline } from '../shared/pipeline/routing';
 import { checkOrWaitForPrediction, putPredictionIdInPath } from './hooks';
 
 export class PrunaPredictionStatus implements INodeType {
 	description: INodeTypeDescription = {
+		...routedNodeBase,
+		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
 		displayName: 'Pruna Get Prediction Status',
 		name: 'prunaPredictionStatus',
-		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
 		group: ['input'],
-		version: 1,
 		subtitle: '={{ $parameter["waitUntilDone"] ? "Wait until done" : "Check once" }}',
 		description: 'Get the status of a Pruna prediction, or wait until it has finished',
 		defaults: { name: 'Pruna Get Prediction Status' },
@@ -24,11 +22,6 @@ export class PrunaPredictionStatus implements INodeType {
 					'Checks a Pruna prediction by its id (the id a Pruna Create Prediction tool returned) and, by default, waits until it has finished. Returns JSON: id, status (starting, processing, succeeded, failed or canceled) and generation_url when it succeeded.',
 			},
 		},
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: credentialType, required: true }],
-		requestDefaults,
-		requestOperations: sendThroughPipeline,
 		properties: [
 			{
 				displayName: 'Prediction ID',
@@ -56,20 +49,13 @@ export class PrunaPredictionStatus implements INodeType {
 				description:
 					'Whether to keep checking until the prediction has succeeded, failed or been canceled. Off: check once and output the status as it is.',
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					...waitOptionFields.map((field) => ({
-						...field,
-						displayOptions: { show: { '/waitUntilDone': [true] } },
-					})),
-					...pacingOptionFields,
-				],
-			},
+			optionsCollection([
+				...waitOptionFields.map((field) => ({
+					...field,
+					displayOptions: { show: { '/waitUntilDone': [true] } },
+				})),
+				...pacingOptionFields,
+			]),
 		],
 	};
 }

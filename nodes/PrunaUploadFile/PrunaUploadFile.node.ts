@@ -1,19 +1,18 @@
 import type { INodeType, INodeTypeDescription } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { routingRequestOf, uploadFile } from '../shared/api/endpoints';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
-import { routedThroughPipeline, sendThroughPipeline } from '../shared/pipeline/routing';
-import { credentialType, requestDefaults } from '../shared/pipeline/transport';
+import { optionsCollection } from '../shared/pruna/option-fields';
+import { routedNodeBase, routedThroughPipeline } from '../shared/pipeline/routing';
 import { readUploadedFile, streamUploadBody } from './hooks';
 
 export class PrunaUploadFile implements INodeType {
 	description: INodeTypeDescription = {
+		...routedNodeBase,
+		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
 		displayName: 'Pruna Upload File',
 		name: 'prunaUploadFile',
-		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
 		group: ['output'],
-		version: 1,
 		subtitle: '={{ "Upload " + $parameter["binaryPropertyName"] }}',
 		description:
 			'Upload an image, video or audio file to Pruna and get a URL to use as input of a prediction',
@@ -24,11 +23,6 @@ export class PrunaUploadFile implements INodeType {
 					"Uploads the file in the item's binary field to Pruna. Returns JSON with url: pass it to a Pruna model's image, video or audio input. Uploads expire (expires_at).",
 			},
 		},
-		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: credentialType, required: true }],
-		requestDefaults,
-		requestOperations: sendThroughPipeline,
 		properties: [
 			{
 				displayName: 'Input Binary Field',
@@ -46,32 +40,24 @@ export class PrunaUploadFile implements INodeType {
 					output: { postReceive: [readUploadedFile] },
 				},
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'File Name',
-						name: 'fileName',
-						type: 'string',
-						default: '',
-						description:
-							"The name Pruna stores the file under. Default: the binary data's own name.",
-					},
-					{
-						displayName: 'MIME Type',
-						name: 'mimeType',
-						type: 'string',
-						default: '',
-						placeholder: 'image/png',
-						description: "The type sent for the file. Default: the binary data's own type.",
-					},
-					...pacingOptionFields,
-				],
-			},
+			optionsCollection([
+				{
+					displayName: 'File Name',
+					name: 'fileName',
+					type: 'string',
+					default: '',
+					description: "The name Pruna stores the file under. Default: the binary data's own name.",
+				},
+				{
+					displayName: 'MIME Type',
+					name: 'mimeType',
+					type: 'string',
+					default: '',
+					placeholder: 'image/png',
+					description: "The type sent for the file. Default: the binary data's own type.",
+				},
+				...pacingOptionFields,
+			]),
 		],
 	};
 }

@@ -7,12 +7,13 @@ import type {
 	IN8nHttpFullResponse,
 	IN8nRequestOperations,
 	INodeExecutionData,
+	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { memoForItem } from './item-memo';
 import type { SendSettings } from './transport';
-import { sendToPruna, throwUnlessHttpSuccess } from './transport';
+import { credentialType, requestDefaults, sendToPruna, throwUnlessHttpSuccess } from './transport';
 
 /**
  * How a declarative node's routed request reaches the pipeline. Routing builds the request and runs
@@ -25,6 +26,20 @@ export const sendThroughPipeline: IN8nRequestOperations = { pagination: sendRout
 
 /** Spread into a property's `routing.send`, so n8n hands its request to `sendThroughPipeline`. */
 export const routedThroughPipeline = { paginate: true } as const;
+
+/**
+ * What every Pruna node's description shares: one input and one output, the Pruna credential, and
+ * routed requests sent through the pipeline with its defaults. (n8n's lint wants each node's icon
+ * in its own file.)
+ */
+export const routedNodeBase = {
+	version: 1,
+	inputs: [NodeConnectionTypes.Main],
+	outputs: [NodeConnectionTypes.Main],
+	credentials: [{ name: credentialType, required: true }],
+	requestDefaults,
+	requestOperations: sendThroughPipeline,
+} satisfies Partial<INodeTypeDescription>;
 
 /** How an item's routed request is sent; set from a preSend hook, read by the send step. */
 export interface RoutedRequestSettings

@@ -31,3 +31,15 @@ export const fileNameOption: INodeProperties = {
 	description:
 		'The name to give the file. Default: the last segment of the URL, such as output_42_0.jpeg.',
 };
+
+/** A node's Options collection: settings most runs leave at their defaults. */
+export function optionsCollection(options: INodeProperties[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options,
+	};
+}
