@@ -79,9 +79,14 @@ export async function getBaseUrl(context: IExecuteSingleFunctions): Promise<stri
 }
 
 /** Pruna's endpoint a request reaches, when it goes to the base URL's origin (a CDN is none). */
-function endpointOfUrl(request: IHttpRequestOptions, url: URL, credential: Credential) {
-	if (url.origin !== credential.origin) return undefined;
-	return endpointOf(request.method, url.pathname.slice(credential.pathPrefix.length));
+function endpointAt(
+	method: string | undefined,
+	url: string,
+	credential: Credential,
+): Endpoint | undefined {
+	const parsed = URL.canParse(url) ? new URL(url) : undefined;
+	if (parsed?.origin !== credential.origin) return undefined;
+	return endpointOf(method, parsed.pathname.slice(credential.pathPrefix.length));
 }
 
 /**
@@ -188,9 +193,8 @@ export async function sendToPruna<T = never>(
 	const rateLimitDeadlineAt = startedAt + pacing.rateLimitWaitMs;
 
 	let url = requestTarget({ url: String(request.url), baseURL: credential.baseUrl });
-	const firstUrl = URL.canParse(url) ? new URL(url) : undefined;
-	const firstEndpoint = firstUrl && endpointOfUrl(request, firstUrl, credential);
-	const policy: RetryPolicy = firstEndpoint?.paid ? { kind: 'paid' } : settings.policy;
+	let endpoint = endpointAt(request.method, url, credential);
+	const policy: RetryPolicy = endpoint?.paid ? { kind: 'paid' } : settings.policy;
 	let hops = 0;
 	let retry = 0;
 	let outage: Outage | undefined;
@@ -214,9 +218,6 @@ export async function sendToPruna<T = never>(
 
 	for (;;) {
 		const target: IHttpRequestOptions = { ...requestDefaults, timeout, ...request, url };
-		const parsed = hops === 0 ? firstUrl : URL.canParse(url) ? new URL(url) : undefined;
-		const endpoint =
-			hops === 0 ? firstEndpoint : parsed && endpointOfUrl(target, parsed, credential);
 		const quota = quotaOf(target, endpoint, credential);
 		let ticket: QuotaTicket | undefined;
 		if (quota) {
@@ -259,6 +260,7 @@ export async function sendToPruna<T = never>(
 		}
 		if (status >= 300 && status < 400 && settings.followRedirects) {
 			url = await nextHop(context, url, response, ++hops);
+			endpoint = endpointAt(request.method, url, credential);
 			continue;
 		}
 		if (isTransientStatus(status)) {
