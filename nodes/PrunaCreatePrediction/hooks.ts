@@ -49,8 +49,8 @@ interface PredictionRequest {
  * What the create call carries for this item: the `Model` header, `Try-Sync` when asked, the
  * `input` body. Built once per item, in preSend; postReceive reuses its model and fingerprint.
  */
-async function predictionRequest(context: IExecuteSingleFunctions): Promise<PredictionRequest> {
-	return await memoForItem(context, 'predictionRequest', async () => {
+function predictionRequest(context: IExecuteSingleFunctions): PredictionRequest {
+	return memoForItem(context, 'predictionRequest', () => {
 		const model = readModelName(context);
 		const headers: IDataObject = { Model: model };
 		if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
@@ -88,7 +88,7 @@ export async function addModelAndInput(
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
 	try {
-		const { headers, body, fingerprint } = await predictionRequest(this);
+		const { headers, body, fingerprint } = predictionRequest(this);
 		const earlier = earlierAnswer(this, fingerprint);
 		configureRoutedRequest(this, {
 			explainError: (error) => withCreatedPredictions(this, error),
@@ -149,9 +149,9 @@ function readCreateAnswer(
  * end and fetches the file.
  */
 export const readCreatedPrediction = readSuccess(
-	async (context) => `Create prediction with ${(await predictionRequest(context)).model}`,
+	(context) => `Create prediction with ${predictionRequest(context).model}`,
 	async function (this: IExecuteSingleFunctions, response: IN8nHttpFullResponse) {
-		const { model, fingerprint } = await predictionRequest(this);
+		const { model, fingerprint } = predictionRequest(this);
 		const baseUrl = await getBaseUrl(this);
 		if (typeof response.body === 'object' && response.body !== null) {
 			rememberCreated(this, fingerprint, response.body as IDataObject);
