@@ -15,7 +15,7 @@ import { fmt, measure, startSimulatorProcess } from './lib.ts';
 
 // The built package's default, as n8n loads it (the sources use extensionless imports).
 const { defaultMaxConcurrentRequests } = createRequire(import.meta.url)(
-	join(packageRoot, 'dist', 'nodes', 'shared', 'request-options.js'),
+	join(packageRoot, 'dist', 'nodes', 'shared', 'pipeline', 'request-options.js'),
 ) as { defaultMaxConcurrentRequests: number };
 
 const items = 600;
@@ -46,17 +46,21 @@ async function runBatch(count: number) {
 	});
 	try {
 		await simulator.injectFault({ path: '/', fault: { kind: 'latency', ms: roundTripMs } });
-		const measured = await measure(
-			async () =>
-				await runWorkflow(createWorkflow(), {
-					credentials: credentialsFor(simulator),
-					input: Array.from({ length: count }, (_, index) => ({
-						json: { prompt: `a lighthouse at dawn, variation ${index}` },
-					})),
-				}),
-		);
+		let startedAt = 0;
+		const measured = await measure(async () => {
+			startedAt = Date.now();
+			return await runWorkflow(createWorkflow(), {
+				credentials: credentialsFor(simulator),
+				input: Array.from({ length: count }, (_, index) => ({
+					json: { prompt: `a lighthouse at dawn, variation ${index}` },
+				})),
+			});
+		});
+		const firstCreateAt = await simulator.firstArrivalAt('/v1/predictions', 'POST');
 		return {
 			...measured,
+			// Both clocks are this machine's: the simulator runs in a process of its own beside this one.
+			firstCreateMs: firstCreateAt === undefined ? measured.wallMs : firstCreateAt - startedAt,
 			creates: await simulator.statuses('/v1/predictions', 'POST'),
 			statusChecks: await simulator.statuses('/v1/predictions/status/'),
 			maxInFlight: await simulator.maxInFlight('/'),
@@ -70,8 +74,9 @@ export async function benchBatch(): Promise<BenchRow[]> {
 	// Warm the engine first, so its start-up is not charged to the batch.
 	await runBatch(2);
 
-	const { result, wallMs, peakRssGrowthMiB, creates, statusChecks, maxInFlight } =
+	const { result, wallMs, firstCreateMs, peakRssGrowthMiB, creates, statusChecks, maxInFlight } =
 		await runBatch(items);
+	const pacedMs = wallMs - firstCreateMs;
 	const outputs = result.nodes.Create?.items ?? [];
 	const failed = items - outputs.filter((item) => item.json.status === 'succeeded').length;
 	const windows = Math.ceil(items / limitPerWindow);
@@ -81,7 +86,7 @@ export async function benchBatch(): Promise<BenchRow[]> {
 	const created = creates['201'] ?? 0;
 	const rateLimited = (creates['429'] ?? 0) + (statusChecks['429'] ?? 0);
 	console.log(
-		`batch of ${items} ${model} creates at ${limitPerWindow} per ${windowMs / 1000} s: ${fmt.ms(wallMs)} (quota's least ${fmt.ms(quotaMinimumMs)}); creates ${JSON.stringify(creates)}; status checks ${JSON.stringify(statusChecks)}; ${failed} failed; at most ${maxInFlight} requests in flight (cap ${defaultMaxConcurrentRequests}); peak RSS growth ${fmt.mib(peakRssGrowthMiB)}`,
+		`batch of ${items} ${model} creates at ${limitPerWindow} per ${windowMs / 1000} s: ${fmt.ms(wallMs)} (quota's least ${fmt.ms(quotaMinimumMs)}), the first create arriving after ${fmt.ms(firstCreateMs)}; creates ${JSON.stringify(creates)}; status checks ${JSON.stringify(statusChecks)}; ${failed} failed; at most ${maxInFlight} requests in flight (cap ${defaultMaxConcurrentRequests}); peak RSS growth ${fmt.mib(peakRssGrowthMiB)}`,
 	);
 	return [
 		{
@@ -91,6 +96,24 @@ export async function benchBatch(): Promise<BenchRow[]> {
 			ratio: wallMs / quotaMinimumMs,
 			goal: '≤ 1.1×',
 			met: wallMs / quotaMinimumMs <= 1.1,
+		},
+		{
+			// n8n's routing engine prepares every item's request (parameters, expressions) before
+			// most of them go: time no pacing can win back, and it grows with the machine's slowness.
+			name: '… before the first create reached Pruna',
+			ours: fmt.ms(firstCreateMs),
+			reference: '',
+			ratio: undefined,
+			goal: '(information)',
+			met: true,
+		},
+		{
+			name: '… from the first create to the last result',
+			ours: fmt.ms(pacedMs),
+			reference: `quota's least ${fmt.ms(quotaMinimumMs)}`,
+			ratio: pacedMs / quotaMinimumMs,
+			goal: '≤ 1.1×',
+			met: pacedMs / quotaMinimumMs <= 1.1,
 		},
 		{
 			name: '… 429 answers per quota window',

@@ -20,6 +20,8 @@ export interface SimulatorProcess {
 	count(pathPrefix: string, span?: { fromMs: number; toMs: number }): Promise<number>;
 	statuses(pathPrefix: string, method?: string): Promise<Record<string, number>>;
 	maxInFlight(pathPrefix: string): Promise<number>;
+	/** When the first request under `pathPrefix` arrived (ms since epoch), or undefined. */
+	firstArrivalAt(pathPrefix: string, method?: string): Promise<number | undefined>;
 	injectFault(rule: object): Promise<void>;
 	clearFaults(): Promise<void>;
 	stop(): Promise<void>;
@@ -56,6 +58,10 @@ export async function startSimulatorProcess(setup: object): Promise<SimulatorPro
 		},
 		async maxInFlight(pathPrefix: string) {
 			return Number(await ask(`inflight ${pathPrefix}`));
+		},
+		async firstArrivalAt(pathPrefix: string, method = '') {
+			const at = Number(await ask(`first ${pathPrefix} ${method}`.trim()));
+			return at < 0 ? undefined : at;
 		},
 		async injectFault(rule: object) {
 			await ask(`fault ${JSON.stringify(rule)}`);

@@ -40,6 +40,7 @@ process.stdout.write(
  * - `count <path prefix> [<from ms> <to ms>]`: how many requests reached it (arriving in that span);
  * - `statuses <path prefix> [<method>]`: the answers' status codes, counted, as JSON;
  * - `inflight <path prefix>`: the most requests that were open at once;
+ * - `first <path prefix> [<method>]`: when the first request reached it (ms since epoch), or -1;
  * - `fault <FaultRule as JSON>` and `clear`: inject a fault, or clear them all (answers `ok`).
  */
 let pending = '';
@@ -68,6 +69,13 @@ process.stdin.on('data', (chunk) => {
 				counts[String(request.status)] = (counts[String(request.status)] ?? 0) + 1;
 			}
 			process.stdout.write(`${JSON.stringify(counts)}\n`);
+		} else if (command === 'first') {
+			const [prefix, method] = rest;
+			const arrivals = simulator
+				.requestsTo(prefix)
+				.filter((request) => !method || request.method === method)
+				.map((request) => request.receivedAt);
+			process.stdout.write(`${arrivals.length ? Math.min(...arrivals) : -1}\n`);
 		} else if (command === 'inflight') {
 			process.stdout.write(`${simulator.maxInFlight(rest[0])}\n`);
 		} else if (command === 'fault') {
