@@ -26,9 +26,10 @@ export const credentialType = 'prunaApi';
  * Settings shared by every node's routing and by `sendToPruna`, so a request reads the same
  * whichever path makes it. Status errors are not thrown by the HTTP client: the pipeline judges
  * every answer, and `throwUnlessHttpSuccess` turns a failure into an error that carries Pruna's
- * code and message (every node's postReceive hook is made by `readSuccess`, which calls it). Redirects are never followed by the client,
- * because n8n's client would forward the `apikey` header to any host; the pipeline follows them
- * one hop at a time, each authenticated (or not) for its own origin by the credential.
+ * code and message (every node's postReceive hook is made by `readSuccess`, which calls it).
+ * Redirects are never followed by the client, because n8n's client would forward the `apikey`
+ * header to any host; the pipeline follows them one hop at a time, each authenticated (or not) for
+ * its own origin by the credential.
  */
 export const requestDefaults = {
 	headers: { Accept: 'application/json' },
