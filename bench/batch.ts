@@ -4,19 +4,25 @@
  * the quota allows, the 429 answers, failed items, creates, the most requests in flight at once,
  * and peak RSS growth. Every answer takes 20 ms, so requests overlap as they would over a network.
  */
-import { chain, credentialsFor, nodeType, prunaNode } from '../test/fixtures.ts';
-import { runWorkflow } from '../test/harness/run.ts';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import type { INodeProperties } from 'n8n-workflow';
 
-import { packageRoot } from '../test/harness/n8n.ts';
+import { chain, credentialsFor, nodeType, packageNodes, prunaNode } from '../test/fixtures.ts';
+import { runWorkflow } from '../test/harness/run.ts';
 import type { BenchRow } from './lib.ts';
 import { fmt, measure, startSimulatorProcess } from './lib.ts';
 
-// The built package's default, as n8n loads it (the sources use extensionless imports).
-const { defaultMaxConcurrentRequests } = createRequire(import.meta.url)(
-	join(packageRoot, 'dist', 'nodes', 'shared', 'pipeline', 'request-options.js'),
-) as { defaultMaxConcurrentRequests: number };
+/** Max Requests at Once as the editor shows it by default, read from the built node. */
+function defaultCapOf(type: string): number {
+	const node = packageNodes().find((candidate) => candidate.type === type);
+	const options = node?.description.properties.find((property) => property.name === 'options');
+	const cap = (options?.options as INodeProperties[] | undefined)?.find(
+		(option) => option.name === 'maxConcurrentRequests',
+	)?.default;
+	if (typeof cap !== 'number') throw new Error(`${type} has no Max Requests at Once option`);
+	return cap;
+}
+
+const defaultMaxConcurrentRequests = defaultCapOf(nodeType.create);
 
 const items = 600;
 const model = 'flux-dev';
