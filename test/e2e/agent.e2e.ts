@@ -12,6 +12,7 @@ import type { OpenAiStub } from '../harness/openai-stub.ts';
 import { startOpenAiStub } from '../harness/openai-stub.ts';
 import type { N8nInstance } from '../harness/real-n8n.ts';
 import {
+	callWebhook,
 	examplesCredential,
 	executeWorkflow,
 	importCredential,
@@ -231,10 +232,7 @@ test('a Pruna error reaches the model as a message it can act on', async () => {
 test('the link the agent gets opens the stored file in a running n8n, without a key or a login', async () => {
 	const running = await startN8n(n8n);
 	try {
-		const answer = await fetch(`${n8n.url}/webhook/agent-picture`, {
-			method: 'POST',
-			signal: AbortSignal.timeout(60_000),
-		});
+		const answer = await callWebhook(n8n, 'agent-picture');
 		expect(answer.status).toBe(200);
 
 		const [output] = toolResult() as Array<Record<string, unknown>>;

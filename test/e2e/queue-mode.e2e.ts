@@ -21,6 +21,7 @@ import {
 } from '../harness/queue-mode.ts';
 import type { N8nInstance } from '../harness/real-n8n.ts';
 import {
+	callWebhook,
 	examplesCredential,
 	importPrunaCredential,
 	importWorkflows,
@@ -73,12 +74,12 @@ function webhookWorkflow(path: string, answer: 'file' | 'items', nodes: NodeJson
 }
 
 async function post(instance: N8nInstance, path: string, body: object, timeoutMs = 60_000) {
-	return await fetch(`${instance.url}/webhook/${path}`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(body),
-		signal: AbortSignal.timeout(timeoutMs),
-	});
+	return await callWebhook(
+		instance,
+		path,
+		{ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+		{ timeoutMs },
+	);
 }
 
 describe.each<BinaryMode>(['filesystem', 'database'])('queue mode, %s binary data', (mode) => {

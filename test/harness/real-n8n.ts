@@ -364,3 +364,28 @@ export async function startN8n(
 	await running.stop();
 	throw new Error(`n8n did not become ready within ${readyWithinMs / 1000} s\n${output}`);
 }
+
+/**
+ * Calls a published workflow's webhook. n8n answers its readiness check before it has registered
+ * the active workflows' webhooks (a slow machine shows it), and until then answers 404 "… is not
+ * registered" without running anything; so that answer is asked again, and any other returned.
+ */
+export async function callWebhook(
+	instance: N8nInstance,
+	path: string,
+	init: RequestInit = {},
+	{ timeoutMs = 60_000, registeredWithinMs = 30_000 } = {},
+): Promise<Response> {
+	const deadline = Date.now() + registeredWithinMs;
+	for (;;) {
+		const answer = await fetch(`${instance.url}/webhook/${path}`, {
+			method: 'POST',
+			...init,
+			signal: AbortSignal.timeout(timeoutMs),
+		});
+		if (answer.status !== 404 || Date.now() >= deadline) return answer;
+		const text = await answer.clone().text();
+		if (!text.includes('is not registered')) return answer;
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}
