@@ -87,8 +87,8 @@ function stallWatchdog(progress: () => number, idleMs: number, onStall: () => vo
  * Ends the body when no byte arrives for `idleMs`, so a server that stalls midway cannot hang the
  * execution: the HTTP client's timeout covers only the wait for the headers. An HTTP response is
  * handed to the store as it is, its progress read from its connection's byte count; anything else
- * is relayed through a counter (see `relayForStall`). n8n 2.41 hands over a plain stream with no
- * connection, so there the relay runs.
+ * is relayed through a counter (see `relayForStall`). n8n 2.41's request helper hands over axios's
+ * byte-counting stream instead of the response, so there the relay runs.
  */
 function watchForStall(body: unknown, idleMs: number): WatchedBody {
 	const source = body as BodyStream;
