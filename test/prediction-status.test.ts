@@ -51,7 +51,8 @@ describe('Pruna Get Prediction Status', () => {
 		// It checked while the prediction was unfinished, at the Poll Interval (0.1 s) or slower,
 		// and stopped at the first check after it finished; each check carried the key. (Counts by
 		// the clock would depend on the machine's speed.)
-		const arrivals = statusRequests(id).map((request) => request.receivedAt);
+		const requests = statusRequests(id);
+		const arrivals = requests.map((request) => request.receivedAt);
 		expect(arrivals.length).toBeGreaterThanOrEqual(2);
 		expect(arrivals.at(-2)).toBeLessThan(finishedAt);
 		// (The answer is made a moment after the request arrives, so a check may arrive just before.)
@@ -60,9 +61,7 @@ describe('Pruna Get Prediction Status', () => {
 			// Timers may fire a millisecond early by Date.now().
 			expect(arrivals[index] - arrivals[index - 1]).toBeGreaterThanOrEqual(99);
 		}
-		expect(statusRequests(id).every((request) => request.headers.apikey === simulator.apiKey)).toBe(
-			true,
-		);
+		expect(requests.every((request) => request.headers.apikey === simulator.apiKey)).toBe(true);
 	});
 
 	test("accepts a status URL (a create answer's get_url) and asks the base URL for it", async () => {
