@@ -233,18 +233,24 @@ export async function importExamples(
 }
 
 /**
- * `n8n execute --id=… --rawOutput`: the run's execution as JSON. n8n prints a few log lines before
- * it (task broker, runners), so the JSON starts at the first line that opens an object.
+ * `n8n execute --id=… --rawOutput`: the run's execution as JSON. n8n's logger shares its stdout, so
+ * log lines (task broker, runners) can come before the JSON and, on a slow machine, after it.
  */
 export async function executeWorkflow(
 	instance: N8nInstance,
 	id: string,
 ): Promise<{ result: CliResult; execution: ExecutionJson | undefined }> {
 	const result = await runN8nCli(instance, ['execute', `--id=${id}`, '--rawOutput']);
-	const start = result.stdout.search(/^\{/m);
-	const execution =
-		start < 0 ? undefined : (JSON.parse(result.stdout.slice(start)) as ExecutionJson);
-	return { result, execution };
+	return { result, execution: executionIn(result.stdout) as ExecutionJson | undefined };
+}
+
+/**
+ * The execution n8n printed among its log lines. n8n prints it in one write, indented by two, so it
+ * is the lines from the first `{` alone on its line to the next `}` alone on its line.
+ */
+export function executionIn(stdout: string): unknown {
+	const block = /^\{\n[\s\S]*?\n\}$/m.exec(stdout);
+	return block ? JSON.parse(block[0]) : undefined;
 }
 
 export interface ExecutionJson {
