@@ -216,11 +216,9 @@ test('cancelling a paced run stops it at once: the items still waiting for the q
 		credentials: credentialsFor(sim),
 		input: prompts(12),
 	});
-	// Cancel once the window's 5 creates are answered (however long the engine took to start) and a
+	// Cancel once the window's 5 creates have arrived (however long the engine took to start) and a
 	// moment has passed in which a sixth would go out if pacing let it.
-	while (answers(sim, 'POST', '/v1/predictions').length < 5) {
-		await new Promise((resolve) => setTimeout(resolve, 20));
-	}
+	await sim.untilRequests('/v1/predictions', 5);
 	await new Promise((resolve) => setTimeout(resolve, 100));
 
 	const cancelledAt = Date.now();

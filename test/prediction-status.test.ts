@@ -304,7 +304,7 @@ describe('Pruna Get Prediction Status', () => {
 			{ credentials: credentialsFor(simulator) },
 		);
 		// Cancel once it waits for its next check, however long the engine took to start.
-		while (statusRequests(id).length < 1) await new Promise((resolve) => setTimeout(resolve, 20));
+		await simulator.untilRequests(`/v1/predictions/status/${id}`, 1);
 		const cancelledAt = Date.now();
 		running.cancel();
 		const result = await running.done;

@@ -350,6 +350,14 @@ export class PrunaSimulator {
 		return this.requests.filter((request) => request.path.startsWith(pathPrefix));
 	}
 
+	/**
+	 * Resolves once `count` requests under `pathPrefix` have arrived: a test acts at a point in the
+	 * run (cancel once it polls), not after a guessed time a slow machine may not match.
+	 */
+	async untilRequests(pathPrefix: string, count: number): Promise<void> {
+		while (this.requestsTo(pathPrefix).length < count) await delay(10);
+	}
+
 	/** The most requests open at once (of any path) when one under `pathPrefix` arrived. */
 	maxInFlight(pathPrefix = '/'): number {
 		return Math.max(0, ...this.requestsTo(pathPrefix).map((request) => request.openAtArrival));
