@@ -277,11 +277,13 @@ describe.each<BinaryMode>(['filesystem', 'database'])('queue mode, %s binary dat
 		const creates = simulator.requestsTo('/v1/predictions').filter((r) => r.method === 'POST');
 		const created = creates.filter((request) => request.status === 201);
 		expect(created).toHaveLength(calls * perCall);
-		// p-image-trainer takes 5 creates a (scaled) window. Each worker starts from that published
-		// limit on its own, so together they may overrun the first window once each; after that the
-		// headers keep them in step.
+		// p-image-trainer takes 5 creates a (scaled) window. Nothing is shared between the workers:
+		// each sends at most a window's worth in a window (the published limit first, then what the
+		// headers said remained), so a window the two overrun took 5 creates and refused at most 5
+		// more. At most one 429 per prediction created, then; unpaced, or retried before the reset,
+		// 20 items at 5 a window would get several times that.
 		const refused = creates.filter((request) => request.status === 429).length;
-		expect(refused).toBeLessThanOrEqual(2 * 5);
+		expect(refused).toBeLessThanOrEqual(created.length);
 		expect(queue.workers.every((worker) => executionsRunBy(worker).length > 0)).toBe(true);
 	});
 });
