@@ -554,7 +554,7 @@ describe('Pruna Create Prediction: errors and retries', () => {
 			'starting',
 		]);
 		expect(String(items[1].json.error)).toBe(
-			'Create prediction with p-image: the input is not valid for this model (item 1): width: 100 is below the minimum 256',
+			'Create prediction with p-image: the input is not valid for this model (item 1): width: 100 is below the minimum 256. If Pruna accepts this value now, turn off Options → Check Inputs Before Sending',
 		);
 		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		const creates = simulator.requestsTo('/v1/predictions').filter((r) => r.method === 'POST');

@@ -242,7 +242,7 @@ describe('fault matrix: HTTP errors that are final', () => {
 
 		const failed = expectOneError(
 			await run(simulator, 'create', setup),
-			/the input is not valid for this model \(item 2\): prompt is required$/,
+			/the input is not valid for this model \(item 2\): prompt is required\. If Pruna accepts/,
 		);
 		expect(failed).toBe(2);
 		expect(requestsFor('create')).toBe(itemCount - 1);

@@ -67,6 +67,14 @@ export class PrunaCreatePrediction implements INodeType {
 			},
 			optionsCollection([
 				{
+					displayName: 'Check Inputs Before Sending',
+					name: 'checkInputs',
+					type: 'boolean',
+					default: true,
+					description:
+						"Whether to refuse, before anything is sent, inputs the package's model catalog says the model does not accept (required fields, choices, ranges, list sizes). Turn off to let Pruna decide, when its API accepts more than this package knows.",
+				},
+				{
 					displayName: 'Download Output',
 					name: 'downloadOutput',
 					type: 'boolean',

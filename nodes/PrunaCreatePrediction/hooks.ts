@@ -31,6 +31,7 @@ interface CreateOptions extends Partial<WaitLimits> {
 	downloadOutput?: boolean;
 	binaryPropertyName?: string;
 	fileName?: string;
+	checkInputs?: boolean;
 }
 
 function readOptions(context: IExecuteSingleFunctions): CreateOptions {
@@ -55,13 +56,19 @@ function predictionRequest(context: IExecuteSingleFunctions): PredictionRequest 
 		const headers: IDataObject = { Model: model };
 		if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
 		const input = collectModelInput(context, model);
-		refuseInvalidInput(context, model, input);
+		if (readOptions(context).checkInputs !== false) refuseInvalidInput(context, model, input);
 		const fingerprint = JSON.stringify([model, headers['Try-Sync'] ?? '', input]);
 		return { model, headers, body: { input }, fingerprint };
 	});
 }
 
-/** Inputs the catalog can check fail here, before the create (a paid call) is sent. */
+const sendAnywayHint =
+	'If Pruna accepts this value now, turn off Options → Check Inputs Before Sending';
+
+/**
+ * Inputs the catalog can check fail here, before the create (a paid call) is sent. The catalog may be
+ * older than Pruna's API, so the error says how to send anyway (Options → Check Inputs Before Sending).
+ */
 function refuseInvalidInput(context: IExecuteSingleFunctions, model: string, input: IDataObject) {
 	const catalogModel = findModel(model);
 	const problems = catalogModel ? checkModelInput(catalogModel, input) : [];
@@ -69,10 +76,10 @@ function refuseInvalidInput(context: IExecuteSingleFunctions, model: string, inp
 	const itemIndex = context.getItemIndex();
 	throw new NodeOperationError(
 		context.getNode(),
-		`Create prediction with ${model}: the input is not valid for this model (item ${itemIndex}): ${problems.join('; ')}`,
+		`Create prediction with ${model}: the input is not valid for this model (item ${itemIndex}): ${problems.join('; ')}. ${sendAnywayHint}`,
 		{
 			itemIndex,
-			description: `Nothing was sent to Pruna. Correct these fields:\n${problems.join('\n')}`,
+			description: `Nothing was sent to Pruna. Correct these fields:\n${problems.join('\n')}\nThey were checked against the package's model catalog, which may be older than Pruna's API. ${sendAnywayHint}.`,
 		},
 	);
 }
