@@ -322,13 +322,16 @@ export class PrunaSimulator {
 		if (content) content.expiresAt = Date.now() - 1;
 	}
 
-	/** Makes the simulator serve a model the catalog does not list yet (as Pruna adds models). */
+	/**
+	 * Makes the simulator serve a model as Pruna defines it now: one the catalog does not list yet, or
+	 * a newer definition of one it lists (as Pruna adds models and widens ranges).
+	 */
 	defineModel(model: PrunaModel): void {
 		this.extraModels.set(model.name, model);
 	}
 
 	private findModel(name: string): PrunaModel | undefined {
-		return findModel(name) ?? this.extraModels.get(name);
+		return this.extraModels.get(name) ?? findModel(name);
 	}
 
 	injectFault(rule: FaultRule): void {
