@@ -523,6 +523,43 @@ describe('Pruna Create Prediction: errors and retries', () => {
 		expect(simulator.requestsTo('/v1/predictions')).toHaveLength(0);
 	});
 
+	test("the check's error says how to send anyway: Options → Check Inputs Before Sending", async () => {
+		const result = await runCreate({
+			model: 'p-image-upscale',
+			image: 'https://example.com/photo.png',
+			inputOptions: { target: 16 },
+		});
+
+		expect(result.status).toBe('error');
+		const error = result.nodes.Create.error as { message: string; description?: string };
+		expect(error.message).toBe(
+			'Create prediction with p-image-upscale: the input is not valid for this model (item 0): target: 16 is above the maximum 8. If Pruna accepts this value now, turn off Options → Check Inputs Before Sending',
+		);
+		expect(error.description).toContain("checked against the package's model catalog");
+		expect(simulator.requestsTo('/v1/predictions')).toHaveLength(0);
+	});
+
+	test('with Check Inputs Before Sending off, nothing is checked locally: the values reach Pruna, which decides', async () => {
+		const result = await runCreate({
+			model: 'p-image-upscale',
+			image: 'https://example.com/photo.png',
+			inputOptions: { target: 16 },
+			additionalInput: '{ "output_format": "avif" }',
+			options: { checkInputs: false },
+		});
+
+		const [request] = createRequests();
+		expect(request.json).toEqual({
+			input: { image: 'https://example.com/photo.png', target: 16, output_format: 'avif' },
+		});
+		// The simulator knows Pruna's 0.5.3 ranges: its 422 is what the user sees.
+		expect(request.status).toBe(422);
+		expect(result.status).toBe('error');
+		expect(String(result.nodes.Create.error?.message)).toMatch(
+			/^Create prediction with p-image-upscale: Pruna rejected the input\..*input\.target/,
+		);
+	});
+
 	test('an invalid item fails alone: the valid ones are created, and with Continue On Fail it is an error item', async () => {
 		const result = await runWorkflow(
 			chain(
