@@ -111,9 +111,10 @@ test("tasks from Pruna's groups, a heading's bullets, or, reported, from the inp
 		['clip-maker', 'video'],
 		['style-trainer', 'loraTraining'],
 	]);
-	expect(read.fallbacks).toContain(
+	expect(read.fallbacks).toEqual([
 		'clip-maker: no category in the document or task in the notes; video from its inputs',
-	);
+		'clip-maker: no rate limit in the document; the lowest published, 2 a minute',
+	]);
 	const overridden = readCatalog(fixture, {
 		...notes,
 		modelTasks: { 'clip-maker': 'textToImage' },
