@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type {
+	INodeParameters,
 	INodeProperties,
 	INodePropertyOptions,
 	INodeType,
@@ -97,6 +98,13 @@ const inputOption = (model: string, field: string) =>
 	(property('inputOptions', model)?.options as INodeProperties[]).find(
 		(option) => option.name === field,
 	);
+
+/** Runs the refreshed Create Prediction node once over `input`. */
+const runCreate = (parameters: INodeParameters, input = [{ json: {} }]) =>
+	runWorkflow(chain(prunaNode('Create', nodeType.create, parameters)), {
+		credentials: credentialsFor(simulator),
+		input,
+	});
 
 const creates = () => simulator.requestsTo('/v1/predictions').filter((r) => r.method === 'POST');
 
@@ -199,19 +207,14 @@ describe('the Create Prediction node built from it', () => {
 
 	// First of the runs: the model's quota has learned nothing from an answer yet.
 	test("paces the new model by its published rate limit from the first request: 2 in the first window, though Pruna's answers would allow 10", async () => {
-		const result = await runWorkflow(
-			chain(
-				prunaNode('Create', nodeType.create, {
-					model: 'sketch-fast',
-					prompt: '={{ $json.prompt }}',
-					palette: 'warm',
-					reference_images: ['https://example.com/a.png'],
-				}),
-			),
+		const result = await runCreate(
 			{
-				credentials: credentialsFor(simulator),
-				input: [{ json: { prompt: 'a' } }, { json: { prompt: 'b' } }, { json: { prompt: 'c' } }],
+				model: 'sketch-fast',
+				prompt: '={{ $json.prompt }}',
+				palette: 'warm',
+				reference_images: ['https://example.com/a.png'],
 			},
+			[{ json: { prompt: 'a' } }, { json: { prompt: 'b' } }, { json: { prompt: 'c' } }],
 		);
 
 		expect(result.status).toBe('success');
@@ -223,18 +226,13 @@ describe('the Create Prediction node built from it', () => {
 	});
 
 	test('runs the new model: its fields, as set, reach Pruna under its name', async () => {
-		const result = await runWorkflow(
-			chain(
-				prunaNode('Create', nodeType.create, {
-					model: 'sketch-fast',
-					prompt: 'a fox',
-					palette: 'cold',
-					reference_images: ['https://example.com/a.png'],
-					inputOptions: { passes: 32, outline: false },
-				}),
-			),
-			{ credentials: credentialsFor(simulator), input: [{ json: {} }] },
-		);
+		const result = await runCreate({
+			model: 'sketch-fast',
+			prompt: 'a fox',
+			palette: 'cold',
+			reference_images: ['https://example.com/a.png'],
+			inputOptions: { passes: 32, outline: false },
+		});
 
 		expect(result.status).toBe('success');
 		const [request] = creates();
@@ -252,16 +250,11 @@ describe('the Create Prediction node built from it', () => {
 
 	test('sends the widened range: p-image-upscale target 16 reaches Pruna; 40 is refused before sending, saying how to send anyway', async () => {
 		const upscale = (target: number) =>
-			runWorkflow(
-				chain(
-					prunaNode('Create', nodeType.create, {
-						model: 'p-image-upscale',
-						image: 'https://example.com/photo.png',
-						inputOptions: { target },
-					}),
-				),
-				{ credentials: credentialsFor(simulator), input: [{ json: {} }] },
-			);
+			runCreate({
+				model: 'p-image-upscale',
+				image: 'https://example.com/photo.png',
+				inputOptions: { target },
+			});
 
 		expect((await upscale(16)).status).toBe('success');
 		expect(creates()).toHaveLength(1);
