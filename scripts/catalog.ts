@@ -33,13 +33,19 @@ function usage(message: string): never {
 	process.exit(2);
 }
 
-const optionValues = new Set([option('--summary'), option('--out')]);
-const source = process.argv
-	.slice(2)
-	.find(
-		(arg, index, args) =>
-			!arg.startsWith('--') && !(optionValues.has(arg) && args[index - 1]?.startsWith('--')),
-	);
+/** The one argument that is neither an option nor an option's value. */
+function sourceArgument(args: string[]): string | undefined {
+	const rest: string[] = [];
+	for (let index = 0; index < args.length; index++) {
+		if (!args[index].startsWith('--')) rest.push(args[index]);
+		else if (['--summary', '--out'].includes(args[index])) index++;
+		else usage(`unknown option ${args[index]}`);
+	}
+	if (rest.length > 1) usage(`one document at a time, not ${rest.join(' and ')}`);
+	return rest[0];
+}
+
+const source = sourceArgument(process.argv.slice(2));
 if (!source) usage('give the OpenAPI document');
 
 async function readSource(spec: string): Promise<string> {
