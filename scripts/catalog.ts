@@ -91,6 +91,7 @@ const list = (title: string, entries: string[]) => {
 };
 list('Facts the document did not give', read.fallbacks);
 list('Inputs with no parameter (they can go in Additional Input)', read.skippedFields);
+list('Words in model-notes.ts for models or fields the document no longer has', read.unusedNotes);
 list('Models without a summary in model-notes.ts (modelSummaries)', read.modelsWithoutSummary);
 list(
 	'Fields without a description in model-notes.ts (fieldDescriptions)',

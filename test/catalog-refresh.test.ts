@@ -117,7 +117,7 @@ describe('npm run catalog on a new document', () => {
 			'clip-maker: no rate limit in the document; the lowest published, 2 a minute',
 		);
 		expect(firstRun).toMatch(
-			/Fields without a description in model-notes\.ts \(fieldDescriptions\) \(8\):\n  caption\n  outline\n  palette\n  passes\n  reference_images\n  sketch_url\n  tags\n  weights\n/,
+			/Fields without a description in model-notes\.ts \(fieldDescriptions\) \(9\):\n  caption\n  loop_count\n  outline\n  palette\n  passes\n  reference_images\n  sketch_url\n  tags\n  weights\n/,
 		);
 		expect(secondRun).toContain('9.1.0, unchanged');
 		expect(readFileSync(generatedFile, 'utf8')).toBe(firstText);

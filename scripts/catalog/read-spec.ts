@@ -31,9 +31,26 @@ export interface CatalogRead {
 	fieldsWithoutDescription: string[];
 	/** Inputs the node cannot offer as a parameter (they can still go in Additional Input). */
 	skippedFields: string[];
+	/** Words in the notes for models or fields the document no longer has. */
+	unusedNotes: string[];
 }
 
 type Schema = Record<string, unknown>;
+
+/**
+ * Create Prediction's own parameter names (and n8n's Request Options): a required input of that name
+ * would become a parameter that clashes with one of them, so such an input is left to Additional
+ * Input. `test/unit/catalog-fields.test.ts` keeps this list in step with the node.
+ */
+export const reservedParameterNames: ReadonlySet<string> = new Set([
+	'model',
+	'customModel',
+	'additionalInput',
+	'inputOptions',
+	'options',
+	'requestOptions',
+	'toolDescription',
+]);
 
 function isObject(value: unknown): value is Schema {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -159,6 +176,12 @@ function listType(items: unknown): ModelFieldFacts['type'] | undefined {
 function withoutNull(document: Schema, schema: unknown): Schema | undefined {
 	const resolved = resolveRef(document, schema);
 	if (!isObject(resolved)) return undefined;
+	// OpenAPI 3.1 writes a nullable type as a list: `type: [integer, 'null']`.
+	if (Array.isArray(resolved.type)) {
+		const types = resolved.type.filter((type) => type !== 'null');
+		if (types.length !== 1) return undefined;
+		return withoutNull(document, { ...resolved, type: types[0] });
+	}
 	for (const key of ['anyOf', 'oneOf', 'allOf']) {
 		const variants = resolved[key];
 		if (!Array.isArray(variants)) continue;
@@ -184,7 +207,7 @@ export function fieldFromSchema(
 	required: boolean,
 ): ModelFieldFacts | undefined {
 	const schema = withoutNull(document, property);
-	if (!schema) return undefined;
+	if (!schema || reservedParameterNames.has(name)) return undefined;
 	const type =
 		schema.type === 'array' ? listType(resolveRef(document, schema.items)) : scalarType(schema);
 	if (!type) return undefined;
@@ -263,7 +286,9 @@ export function readCatalog(document: unknown, notes: CatalogNotes): CatalogRead
 		for (const [fieldName, property] of Object.entries(properties)) {
 			const field = fieldFromSchema(document, fieldName, property, required.has(fieldName));
 			if (field) fields.push(field);
-			else skippedFields.push(`${name}.${fieldName}`);
+			else if (reservedParameterNames.has(fieldName)) {
+				skippedFields.push(`${name}.${fieldName} (the name of one of the node's own parameters)`);
+			} else skippedFields.push(`${name}.${fieldName} (a type no parameter takes)`);
 		}
 		fields.sort(byRequiredThenName);
 
@@ -296,6 +321,21 @@ export function readCatalog(document: unknown, notes: CatalogNotes): CatalogRead
 			fieldsWithoutDescription.add(field.name);
 		}
 	}
+	const fieldNames = new Set(models.flatMap((model) => model.fields.map((field) => field.name)));
+	const modelNamed = new Map(models.map((model) => [model.name, model]));
+	const unusedNotes = [
+		...Object.keys(notes.modelSummaries)
+			.filter((name) => !modelNamed.has(name))
+			.map((name) => `modelSummaries.${name}`),
+		...Object.keys(notes.fieldDescriptions)
+			.filter((name) => !fieldNames.has(name))
+			.map((name) => `fieldDescriptions.${name}`),
+		...Object.entries(notes.fieldNotes).flatMap(([modelName, byField]) =>
+			Object.keys(byField)
+				.filter((field) => !modelNamed.get(modelName)?.fields.some((entry) => entry.name === field))
+				.map((field) => `fieldNotes.${modelName}.${field}`),
+		),
+	];
 	return {
 		title: String(info.title ?? 'Pruna API'),
 		version: String(info.version ?? 'unknown'),
@@ -304,5 +344,6 @@ export function readCatalog(document: unknown, notes: CatalogNotes): CatalogRead
 		modelsWithoutSummary: names.filter((name) => !notes.modelSummaries[name]),
 		fieldsWithoutDescription: [...fieldsWithoutDescription].sort(),
 		skippedFields,
+		unusedNotes,
 	};
 }

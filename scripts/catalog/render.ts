@@ -140,9 +140,7 @@ export function renderSummary(
 		...read.fieldsWithoutDescription.map((name) => `field ${code(name)} (fieldDescriptions)`),
 	]);
 	section('Facts the document did not give', read.fallbacks);
-	section(
-		'Inputs with no parameter (they can go in Additional Input)',
-		read.skippedFields.map(code),
-	);
+	section('Inputs with no parameter (they can go in Additional Input)', read.skippedFields);
+	section('Words in model-notes.ts no longer used (remove them)', read.unusedNotes);
 	return lines.join('\n');
 }

@@ -2,7 +2,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { modelInputProperties } from '../../nodes/PrunaCreatePrediction/properties';
+import { PrunaCreatePrediction } from '../../nodes/PrunaCreatePrediction/PrunaCreatePrediction.node';
 import { fieldDisplayName, findModel, prunaModels } from '../../nodes/shared/api/model-catalog';
+import { reservedParameterNames } from '../../scripts/catalog/read-spec.ts';
 
 /** The parameter a model's field appears as: up front when required, else under Input Options. */
 function parameterFor(model: string, field: string): INodeProperties & { shownUpFront: boolean } {
@@ -129,4 +131,13 @@ test.each([
 	['src_ref_images', 'Src Ref Images'],
 ])('fieldDisplayName(%s) is %s', (name, expected) => {
 	expect(fieldDisplayName(name)).toBe(expected);
+});
+
+test("the catalog generator knows every parameter name of Create Prediction's own, so no model input can clash with one", () => {
+	const fieldParameters = new Set(modelInputProperties);
+	const ownNames = new PrunaCreatePrediction().description.properties
+		.filter((property) => !fieldParameters.has(property))
+		.map((property) => property.name);
+	expect(ownNames.length).toBeGreaterThan(3);
+	expect(ownNames.filter((name) => !reservedParameterNames.has(name))).toEqual([]);
 });

@@ -26,8 +26,11 @@ const notes: CatalogNotes = {
 	},
 	modelTasks: {},
 	modelSummaries: { 'p-image': 'words', 'p-image-upscale': 'words' },
-	fieldDescriptions: { prompt: 'words', seed: 'words', image: 'words', steps: 'words' },
-	fieldNotes: { 'sketch-fast': { palette: 'words for this model only' } },
+	fieldDescriptions: { prompt: 'words', seed: 'words', image: 'words', steps: 'words', old: 'x' },
+	fieldNotes: {
+		'sketch-fast': { palette: 'words for this model only', gone: 'x' },
+		'gone-model': { prompt: 'x' },
+	},
 };
 
 const read = readCatalog(fixture, notes);
@@ -98,9 +101,29 @@ test('required fields first, then the others, each by name', () => {
 	]);
 });
 
-test('an input no parameter can take (an object) is left out and reported', () => {
+test("an input no parameter can take (an object, or named as one of the node's own parameters) is left out and reported", () => {
 	expect(field('sketch-fast', 'layout')).toBeUndefined();
-	expect(read.skippedFields).toEqual(['sketch-fast.layout']);
+	expect(field('clip-maker', 'options')).toBeUndefined();
+	expect(read.skippedFields).toEqual([
+		'sketch-fast.layout (a type no parameter takes)',
+		"clip-maker.options (the name of one of the node's own parameters)",
+	]);
+});
+
+test("OpenAPI 3.1's nullable type list reads as its one type", () => {
+	expect(field('clip-maker', 'loop_count')).toEqual({
+		name: 'loop_count',
+		type: 'integer',
+		min: 0,
+	});
+});
+
+test('words in the notes for models or fields the document no longer has are listed', () => {
+	expect(read.unusedNotes).toEqual([
+		'fieldDescriptions.old',
+		'fieldNotes.sketch-fast.gone',
+		'fieldNotes.gone-model.prompt',
+	]);
 });
 
 test("tasks from Pruna's groups, a heading's bullets, or, reported, from the inputs", () => {
@@ -153,6 +176,7 @@ test('every model and field without words in the notes is listed, once', () => {
 		'fps',
 		'hf_api_token',
 		'image_data',
+		'loop_count',
 		'outline',
 		'passes',
 		'reference_images',
