@@ -52,6 +52,11 @@ export const reservedParameterNames: ReadonlySet<string> = new Set([
 	'toolDescription',
 ]);
 
+/** A table's own entry: a name from the document such as `constructor` finds no inherited one. */
+function entryOf<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+	return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 function isObject(value: unknown): value is Schema {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -293,7 +298,9 @@ export function readCatalog(document: unknown, notes: CatalogNotes): CatalogRead
 		fields.sort(byRequiredThenName);
 
 		const category = categories.get(name);
-		let task = notes.modelTasks[name] ?? (category ? notes.taskOfCategory[category] : undefined);
+		let task =
+			entryOf(notes.modelTasks, name) ??
+			(category ? entryOf(notes.taskOfCategory, category) : undefined);
 		if (!task) {
 			task = taskFromFields(name, fields);
 			fallbacks.push(
@@ -315,7 +322,11 @@ export function readCatalog(document: unknown, notes: CatalogNotes): CatalogRead
 	const fieldsWithoutDescription = new Set<string>();
 	for (const model of models) {
 		for (const field of model.fields) {
-			if (notes.fieldNotes[model.name]?.[field.name] || notes.fieldDescriptions[field.name]) {
+			const modelNotes = entryOf(notes.fieldNotes, model.name);
+			if (
+				(modelNotes && entryOf(modelNotes, field.name)) ||
+				entryOf(notes.fieldDescriptions, field.name)
+			) {
 				continue;
 			}
 			fieldsWithoutDescription.add(field.name);
@@ -341,7 +352,7 @@ export function readCatalog(document: unknown, notes: CatalogNotes): CatalogRead
 		version: String(info.version ?? 'unknown'),
 		models,
 		fallbacks,
-		modelsWithoutSummary: names.filter((name) => !notes.modelSummaries[name]),
+		modelsWithoutSummary: names.filter((name) => !entryOf(notes.modelSummaries, name)),
 		fieldsWithoutDescription: [...fieldsWithoutDescription].sort(),
 		skippedFields,
 		unusedNotes,

@@ -271,3 +271,38 @@ test('a field without words gets a plain description made from its facts', () =>
 	// The notes' words win over the facts.
 	expect(describeField({ name: 'prompt', type: 'string' })).toBe('What to generate, in words');
 });
+
+test("names from the document that are also names of a JavaScript object's own properties find no words by accident", () => {
+	const document = {
+		info: { title: 'Odd', version: '1' },
+		paths: {
+			'/v1/predictions': {
+				post: {
+					parameters: [{ name: 'Model', in: 'header', schema: { enum: ['toString'] } }],
+				},
+			},
+		},
+		components: {
+			schemas: {
+				toString: {
+					description: 'Rate limit: 7 requests per minute.',
+					properties: {
+						input: { properties: { constructor: { type: 'string' } }, required: [] },
+					},
+				},
+			},
+		},
+	};
+	const odd = readCatalog(document, notes);
+	expect(odd.models).toEqual([
+		{
+			name: 'toString',
+			task: 'textToImage',
+			requestsPerMinute: 7,
+			fields: [{ name: 'constructor', type: 'string' }],
+		},
+	]);
+	expect(odd.modelsWithoutSummary).toEqual(['toString']);
+	expect(odd.fieldsWithoutDescription).toEqual(['constructor']);
+	expect(describeField({ name: 'constructor', type: 'string' })).toBe('Text');
+});

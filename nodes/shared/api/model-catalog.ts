@@ -110,9 +110,14 @@ function describeFromFacts(field: ModelField): string {
 	return `${kinds[field.type]}${multiple}${fallbackDefault}`;
 }
 
+/** A table's own entry: a name from Pruna's document such as `constructor` finds no inherited one. */
+function entryOf<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+	return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 /** What a field does: the model's own note, the general one, or a line made from its facts. */
 export function describeField(field: ModelField): string {
-	return field.about ?? fieldDescriptions[field.name] ?? describeFromFacts(field);
+	return field.about ?? entryOf(fieldDescriptions, field.name) ?? describeFromFacts(field);
 }
 
 /** Words that are acronyms in field names, so `hf_api_token` reads "HF API Token". */
@@ -137,9 +142,10 @@ function summaryFromFacts(model: ModelFacts): string {
 /** Every model of Pruna's API, in the order of its OpenAPI document. */
 export const prunaModels: readonly PrunaModel[] = modelFacts.map((model) => ({
 	...model,
-	summary: modelSummaries[model.name] ?? summaryFromFacts(model),
+	summary: entryOf(modelSummaries, model.name) ?? summaryFromFacts(model),
 	fields: model.fields.map((field) => {
-		const about = fieldNotes[model.name]?.[field.name];
+		const notes = entryOf(fieldNotes, model.name);
+		const about = notes && entryOf(notes, field.name);
 		return about ? { ...field, about } : field;
 	}),
 }));
