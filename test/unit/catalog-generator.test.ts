@@ -306,3 +306,12 @@ test("names from the document that are also names of a JavaScript object's own p
 	expect(odd.fieldsWithoutDescription).toEqual(['constructor']);
 	expect(describeField({ name: 'constructor', type: 'string' })).toBe('Text');
 });
+
+test("text from the document cannot end the generated file's header comment", () => {
+	const text = renderCatalog({ title: 'P */ process.exit(1); /*', version: '1\n*/ x', models: [] });
+	const header = text.slice(0, text.indexOf('*/'));
+	expect(header).toContain('"P * / process.exit(1); /*"');
+	expect(header).toContain('version 1 * / x.');
+	// The first comment end is the header's own, after its last line.
+	expect(header).toContain('types and helpers in model-catalog.ts.');
+});
