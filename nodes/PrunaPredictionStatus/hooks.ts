@@ -12,7 +12,7 @@ import { memoForItem } from '../shared/pipeline/item-memo';
 import { itemOptions } from '../shared/pipeline/request-options';
 import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
 import { getBaseUrl } from '../shared/pipeline/transport';
-import type { WaitLimits } from '../shared/pruna/polling';
+import type { WaitLimits, WaitOptions } from '../shared/pruna/polling';
 import {
 	outageTimeoutError,
 	parseStatusAnswer,
@@ -36,8 +36,9 @@ function waitsUntilDone(context: IExecuteSingleFunctions): boolean {
 	);
 }
 
+/** A bare prediction ID says nothing of its model: the schedule that suits images and video alike. */
 function waitLimits(context: IExecuteSingleFunctions): WaitLimits {
-	return readWaitLimits(itemOptions<Partial<WaitLimits> & IDataObject>(context));
+	return readWaitLimits(itemOptions<WaitOptions & IDataObject>(context), 'unknown');
 }
 
 /** When the item's wait began: Max Wait covers the first check too. */

@@ -64,6 +64,8 @@ export type Fault =
 	  }
 	| { kind: 'latency'; ms: number }
 	| { kind: 'reset' }
+	/** The request is handled (a create creates its prediction), then the connection drops unanswered. */
+	| { kind: 'dropAnswer' }
 	| { kind: 'truncate'; afterBytes: number }
 	| { kind: 'redirect'; location: string; status?: 301 | 302 | 307 | 308 }
 	/** No answer at all; with `afterBytes` (content only), the body stops there and stays open. */
@@ -110,6 +112,22 @@ interface SimulatedPrediction {
 	createdAt: number;
 	plan: Required<Pick<PredictionPlan, 'startingMs' | 'processingMs' | 'outcome'>> & PredictionPlan;
 	deliveryPath: string;
+	/** Status answers given for it. */
+	statusChecks: number;
+	/** When an answer (a status check, or a Try-Sync create) first said it had finished. */
+	reportedDoneAt?: number;
+}
+
+/** How soon a client learned that a prediction had finished, and what it cost in status checks. */
+export interface TimeToResult {
+	id: string;
+	model: string;
+	createdAt: number;
+	/** When it finished, by its timetable. */
+	finishedAt: number;
+	/** When an answer first said so; absent while no answer has. */
+	reportedAt?: number;
+	statusChecks: number;
 }
 
 interface Content {
@@ -201,6 +219,7 @@ export class PrunaSimulator {
 	private readonly slidingWindows = new Map<string, number[]>();
 	private readonly storageDir = mkdtempSync(join(tmpdir(), 'pruna-simulator-'));
 	private readonly sockets = new Set<Socket>();
+	private readonly answersToDrop = new WeakSet<ServerResponse>();
 	private server?: Server;
 	private openRequests = 0;
 	private contentSeed = 1;
@@ -271,6 +290,7 @@ export class PrunaSimulator {
 			createdAt: Date.now(),
 			plan: { startingMs: 0, processingMs: 0, outcome: 'succeeded', ...plan },
 			deliveryPath,
+			statusChecks: 0,
 		});
 		return { id, getUrl: `${this.baseUrl}/v1/predictions/status/${id}` };
 	}
@@ -358,6 +378,18 @@ export class PrunaSimulator {
 		while (this.requestsTo(pathPrefix).length < count) await delay(10);
 	}
 
+	/** Each prediction's finish, when an answer first said so, and its status checks. */
+	timeToResult(): TimeToResult[] {
+		return [...this.predictions.values()].map((prediction) => ({
+			id: prediction.id,
+			model: prediction.model,
+			createdAt: prediction.createdAt,
+			finishedAt: prediction.createdAt + prediction.plan.startingMs + prediction.plan.processingMs,
+			reportedAt: prediction.reportedDoneAt,
+			statusChecks: prediction.statusChecks,
+		}));
+	}
+
 	/** The most requests open at once (of any path) when one under `pathPrefix` arrived. */
 	maxInFlight(pathPrefix = '/'): number {
 		return Math.max(0, ...this.requestsTo(pathPrefix).map((request) => request.openAtArrival));
@@ -387,6 +419,7 @@ export class PrunaSimulator {
 				request.socket.destroy();
 				return;
 			}
+			if (fault?.kind === 'dropAnswer') this.answersToDrop.add(response);
 			if (fault?.kind === 'redirect') {
 				await this.drain(request, record);
 				response.writeHead(fault.status ?? 302, {
@@ -561,7 +594,7 @@ export class PrunaSimulator {
 		body: unknown,
 		headers: Record<string, string> = {},
 	): void {
-		if (response.headersSent) {
+		if (response.headersSent || this.answersToDrop.has(response)) {
 			response.destroy();
 			return;
 		}
@@ -858,6 +891,7 @@ export class PrunaSimulator {
 			}
 			const status = this.statusOf(prediction);
 			if (status.status === 'succeeded') {
+				if (!this.answersToDrop.has(response)) prediction.reportedDoneAt ??= Date.now();
 				this.sendJson(response, 201, {
 					status: 'succeeded',
 					generation_url: status.generation_url,
@@ -923,7 +957,12 @@ export class PrunaSimulator {
 		if (this.options.pollIntervalHeaderSeconds !== undefined) {
 			headers['X-Poll-Interval'] = String(this.options.pollIntervalHeaderSeconds);
 		}
-		this.sendJson(response, 200, this.statusOf(prediction), headers);
+		const status = this.statusOf(prediction);
+		prediction.statusChecks++;
+		if (['succeeded', 'failed', 'canceled'].includes(status.status)) {
+			prediction.reportedDoneAt ??= Date.now();
+		}
+		this.sendJson(response, 200, status, headers);
 	}
 
 	private deliver(response: ServerResponse, path: string, fault: Fault | undefined): void {
