@@ -200,6 +200,24 @@ describe('Get Prediction Status: the schedule without a Poll Interval', () => {
 		for (const gap of late) expect(gap).toBeGreaterThanOrEqual(580);
 	});
 
+	test("an item from Create Prediction names its model: a video's schedule, from 3 s", async () => {
+		const { id } = simulator.addPrediction({
+			model: 'p-video',
+			startingMs: 0,
+			processingMs: 3_500,
+		});
+
+		await runWorkflow(
+			chain(prunaNode('Status', nodeType.status, { predictionId: '={{ $json.id }}' })),
+			{ credentials: credentialsFor(simulator), input: [{ json: { id, model: 'p-video' } }] },
+		);
+
+		const arrivals = statusArrivals(simulator, id);
+		// 0, 3.0 and 6.0 s, where a bare ID's schedule checks every 0.5 s at first.
+		expect(arrivals).toHaveLength(3);
+		for (const gap of gapsBetween(arrivals)) expect(gap).toBeGreaterThanOrEqual(2_980);
+	});
+
 	test('a Poll Interval set by hand is kept as set', async () => {
 		const { id } = simulator.addPrediction({ startingMs: 0, processingMs: 3_500 });
 

@@ -29,9 +29,9 @@ import {
 	createProgress,
 	trySyncTimeoutMs,
 	userTimeoutMs,
-	waitProfileOf,
 	withPossibleJobNote,
 } from './waiting';
+import { waitProfileOf } from '../shared/pruna/poll-schedule';
 
 interface CreateOptions extends WaitOptions {
 	trySync?: boolean;

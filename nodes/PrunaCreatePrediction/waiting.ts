@@ -1,32 +1,14 @@
 import type { IDataObject, IExecuteSingleFunctions } from 'n8n-workflow';
 
-import { findModel } from '../shared/api/model-catalog';
-import type { ModelTask } from '../shared/api/model-catalog';
 import { memoForItem } from '../shared/pipeline/item-memo';
 import { isDroppedConnection } from '../shared/pipeline/retry';
-import type { WaitProfile } from '../shared/pruna/poll-schedule';
+import { waitProfileOf } from '../shared/pruna/poll-schedule';
 
 /**
  * How Create Prediction waits for its result: with Try-Sync (Pruna answers when the output is
  * ready) or by polling, on a schedule that suits the model; and what a create that never answered
  * leaves behind.
  */
-
-/** Pruna advises Try-Sync for its fast image models and async polling for video (and training). */
-const profileOfTask: Record<ModelTask, WaitProfile> = {
-	textToImage: 'image',
-	imageEditing: 'image',
-	upscaling: 'image',
-	tryOn: 'image',
-	video: 'video',
-	loraTraining: 'video',
-};
-
-/** The catalog's task group decides; a custom model is unknown. */
-export function waitProfileOf(model: string): WaitProfile {
-	const task = findModel(model)?.task;
-	return task ? profileOfTask[task] : 'unknown';
-}
 
 export interface TrySyncChoice {
 	send: boolean;
@@ -36,7 +18,8 @@ export interface TrySyncChoice {
 
 /**
  * Try-Sync as the user set it (`true` or `false`, also as saved by earlier versions). Not set: on
- * when the item waits for its result anyway and the model is one of Pruna's image models, where
+ * when the item waits for its result anyway and the model is one of Pruna's image models (Pruna
+ * advises Try-Sync for its fast image models, async polling for video), where
  * the result is there in seconds and the answer carries it, with no status check at all. Not for
  * video, training or a custom model: the request would be held up to 60 s, the longer a paid job
  * runs without the node knowing its ID.

@@ -22,6 +22,7 @@ import {
 	waitForPrediction,
 	waitingPolicy,
 } from '../shared/pruna/polling';
+import { waitProfileOf } from '../shared/pruna/poll-schedule';
 
 /** The prediction ID preSend read for the item, for postReceive. */
 function predictionIdOf(context: IExecuteSingleFunctions): string {
@@ -36,9 +37,13 @@ function waitsUntilDone(context: IExecuteSingleFunctions): boolean {
 	);
 }
 
-/** A bare prediction ID says nothing of its model: the schedule that suits images and video alike. */
+/**
+ * Pruna's status answer does not name the model. An item from Create Prediction does (`model`):
+ * the schedule then suits that model; for a bare ID, one that suits images and video alike.
+ */
 function waitLimits(context: IExecuteSingleFunctions): WaitLimits {
-	return readWaitLimits(itemOptions<WaitOptions & IDataObject>(context), 'unknown');
+	const profile = waitProfileOf(context.getInputData()?.json?.model);
+	return readWaitLimits(itemOptions<WaitOptions & IDataObject>(context), profile);
 }
 
 /** When the item's wait began: Max Wait covers the first check too. */

@@ -122,6 +122,8 @@ interface SimulatedPrediction {
 export interface TimeToResult {
 	id: string;
 	model: string;
+	/** The input's prompt, which tells a benchmark's predictions apart. */
+	prompt?: string;
 	createdAt: number;
 	/** When it finished, by its timetable. */
 	finishedAt: number;
@@ -220,6 +222,7 @@ export class PrunaSimulator {
 	private readonly storageDir = mkdtempSync(join(tmpdir(), 'pruna-simulator-'));
 	private readonly sockets = new Set<Socket>();
 	private readonly answersToDrop = new WeakSet<ServerResponse>();
+	private readonly plansByPrompt = new Map<string, PredictionPlan>();
 	private server?: Server;
 	private openRequests = 0;
 	private contentSeed = 1;
@@ -351,6 +354,11 @@ export class PrunaSimulator {
 		return findModel(name) ?? this.extraModels.get(name);
 	}
 
+	/** The timetable of a create whose input has this prompt (else `defaultPlan`). */
+	planByPrompt(prompt: string, plan: PredictionPlan): void {
+		this.plansByPrompt.set(prompt, plan);
+	}
+
 	injectFault(rule: FaultRule): void {
 		this.faults.push({ ...rule });
 	}
@@ -383,6 +391,7 @@ export class PrunaSimulator {
 		return [...this.predictions.values()].map((prediction) => ({
 			id: prediction.id,
 			model: prediction.model,
+			prompt: typeof prediction.input.prompt === 'string' ? prediction.input.prompt : undefined,
 			createdAt: prediction.createdAt,
 			finishedAt: prediction.createdAt + prediction.plan.startingMs + prediction.plan.processingMs,
 			reportedAt: prediction.reportedDoneAt,
@@ -869,15 +878,17 @@ export class PrunaSimulator {
 		}
 
 		const missingFile = this.missingInputFile(input as Record<string, unknown>);
+		const prompt = (input as Record<string, unknown>).prompt;
+		const plan = (typeof prompt === 'string' && this.plansByPrompt.get(prompt)) || this.defaultPlan;
 		const { id, getUrl } = this.addPrediction(
 			missingFile
 				? {
-						...this.defaultPlan,
+						...plan,
 						model,
 						outcome: 'failed',
 						error: `Could not fetch input ${missingFile}: the file does not exist or has expired`,
 					}
-				: { ...this.defaultPlan, model },
+				: { ...plan, model },
 			input as Record<string, unknown>,
 		);
 		if (String(request.headers['try-sync']).toLowerCase() === 'true') {

@@ -1,6 +1,9 @@
 /** The pause between status checks, by the time waited: the schedule's table, the hand-set interval, the server's hint. */
-import { nextPollPauseMs, pollScheduleOf } from '../../nodes/shared/pruna/poll-schedule';
-import { waitProfileOf } from '../../nodes/PrunaCreatePrediction/waiting';
+import {
+	nextPollPauseMs,
+	pollScheduleOf,
+	waitProfileOf,
+} from '../../nodes/shared/pruna/poll-schedule';
 
 describe('nextPollPauseMs', () => {
 	test.each([
@@ -47,6 +50,7 @@ describe('waitProfileOf', () => {
 		['wan-t2v', 'video'],
 		['p-image-trainer', 'video'],
 		['p-image-pro', 'unknown'],
+		[undefined, 'unknown'],
 	])('%s waits as %s', (model, profile) => {
 		expect(waitProfileOf(model)).toBe(profile);
 	});

@@ -8,6 +8,8 @@
  * `X-Poll-Interval` takes precedence over both (see polling.ts), and the status quota's pacing
  * still spreads the checks of many waiting items (see pipeline/quota.ts).
  */
+import type { ModelTask } from '../api/model-catalog';
+import { findModel } from '../api/model-catalog';
 
 /**
  * What the waiting knows about how long the prediction takes: Pruna's image models take seconds,
@@ -15,6 +17,21 @@
  * prediction ID (Get Prediction Status) may be either.
  */
 export type WaitProfile = 'image' | 'video' | 'unknown';
+
+const profileOfTask: Record<ModelTask, WaitProfile> = {
+	textToImage: 'image',
+	imageEditing: 'image',
+	upscaling: 'image',
+	tryOn: 'image',
+	video: 'video',
+	loraTraining: 'video',
+};
+
+/** The catalog's task group decides; a custom model (or none) is unknown. */
+export function waitProfileOf(model: unknown): WaitProfile {
+	const task = typeof model === 'string' ? findModel(model)?.task : undefined;
+	return task ? profileOfTask[task] : 'unknown';
+}
 
 interface AdaptiveSchedule {
 	/** The shortest pause, also the pause before the first check of a just-created prediction. */
