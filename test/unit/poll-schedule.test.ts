@@ -17,7 +17,10 @@ describe('nextPollPauseMs', () => {
 		['video', 100_000, 5_000],
 		['video', 600_000, 10_000],
 		['unknown', 0, 500],
+		['unknown', 2_000, 500],
+		['unknown', 10_000, 2_000],
 		['unknown', 30_000, 3_000],
+		['unknown', 100_000, 5_000],
 		['unknown', 300_000, 10_000],
 	] as const)('%s after %i ms waited: %i ms', (profile, waitedMs, pauseMs) => {
 		expect(nextPollPauseMs({ kind: 'adaptive', profile }, waitedMs)).toBe(pauseMs);
