@@ -69,8 +69,9 @@ function predictionRequest(context: IExecuteSingleFunctions): PredictionRequest 
 	return memoForItem(context, 'predictionRequest', () => {
 		const model = readModelName(context);
 		const headers: IDataObject = { Model: model };
-		const trySync = chooseTrySync(readOptions(context).trySync, model, waitsForResult(context));
-		if (trySync.send) headers['Try-Sync'] = 'true';
+		if (chooseTrySync(readOptions(context).trySync, model, waitsForResult(context))) {
+			headers['Try-Sync'] = 'true';
+		}
 		const input = collectModelInput(context, model);
 		refuseInvalidInput(context, model, input);
 		const fingerprint = JSON.stringify([model, headers['Try-Sync'] ?? '', input]);

@@ -10,17 +10,11 @@ import { waitProfileOf } from '../shared/pruna/poll-schedule';
  * leaves behind.
  */
 
-export interface TrySyncChoice {
-	send: boolean;
-	/** Chosen by the node (the option was not added), not by the user. */
-	byDefault: boolean;
-}
-
 /**
  * Try-Sync as the user set it (`true` or `false`, also as saved by earlier versions). Not set: on
  * when the item waits for its result anyway and the model is one of Pruna's image models (Pruna
- * advises Try-Sync for its fast image models, async polling for video), where
- * the result is there in seconds and the answer carries it, with no status check at all. Not for
+ * advises Try-Sync for its fast image models, async polling for video), where the result is there
+ * in seconds and the answer carries it, with no status check at all. Not for
  * video, training or a custom model: the request would be held up to 60 s, the longer a paid job
  * runs without the node knowing its ID.
  */
@@ -28,9 +22,9 @@ export function chooseTrySync(
 	trySyncOption: unknown,
 	model: string,
 	waitsForResult: boolean,
-): TrySyncChoice {
-	if (typeof trySyncOption === 'boolean') return { send: trySyncOption, byDefault: false };
-	return { send: waitsForResult && waitProfileOf(model) === 'image', byDefault: true };
+): boolean {
+	if (typeof trySyncOption === 'boolean') return trySyncOption;
+	return waitsForResult && waitProfileOf(model) === 'image';
 }
 
 /**
