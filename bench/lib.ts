@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 import type { IVersionedNodeType } from 'n8n-workflow';
 
+import type { TimeToResult } from '../test/simulator/server.ts';
+
 import { packageRoot } from '../test/harness/n8n.ts';
 import { n8nFolder } from '../test/harness/real-n8n.ts';
 
@@ -22,6 +24,8 @@ export interface SimulatorProcess {
 	maxInFlight(pathPrefix: string): Promise<number>;
 	/** When the first request under `pathPrefix` arrived (ms since epoch), or undefined. */
 	firstArrivalAt(pathPrefix: string, method?: string): Promise<number | undefined>;
+	/** Each prediction's finish, when an answer first said so, and its status checks. */
+	results(): Promise<TimeToResult[]>;
 	injectFault(rule: object): Promise<void>;
 	clearFaults(): Promise<void>;
 	stop(): Promise<void>;
@@ -62,6 +66,9 @@ export async function startSimulatorProcess(setup: object): Promise<SimulatorPro
 		async firstArrivalAt(pathPrefix: string, method = '') {
 			const at = Number(await ask(`first ${pathPrefix} ${method}`.trim()));
 			return at < 0 ? undefined : at;
+		},
+		async results() {
+			return JSON.parse(await ask('results')) as TimeToResult[];
 		},
 		async injectFault(rule: object) {
 			await ask(`fault ${JSON.stringify(rule)}`);

@@ -6,6 +6,7 @@ import { benchBatch } from './batch.ts';
 import { benchDownload } from './download.ts';
 import { benchOutage } from './outage.ts';
 import { benchStatusChecks } from './status-checks.ts';
+import { benchTimeToResult } from './time-to-result.ts';
 import { benchUpload } from './upload.ts';
 import { benchWait } from './wait.ts';
 import type { BenchRow } from './lib.ts';
@@ -18,6 +19,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	outage: benchOutage,
 	batch: benchBatch,
 	status: benchStatusChecks,
+	time: benchTimeToResult,
 };
 
 const chosen = process.argv.slice(2).filter((name) => !name.startsWith('-'));

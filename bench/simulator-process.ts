@@ -3,7 +3,7 @@
  * Reads its setup as JSON from argv[2], prints one JSON line with what it made, and stops when its
  * standard input closes.
  */
-import type { FaultRule, SimulatorOptions } from '../test/simulator/server.ts';
+import type { FaultRule, PredictionPlan, SimulatorOptions } from '../test/simulator/server.ts';
 import { PrunaSimulator } from '../test/simulator/server.ts';
 
 interface Setup {
@@ -14,6 +14,10 @@ interface Setup {
 	predictionFinishMs?: number[];
 	/** Created once, answered as status `succeeded` at once (for the status-check benchmark). */
 	donePredictions?: number;
+	/** The prompts of the `predictionFinishMs` predictions, in the same order. */
+	waitingPrompts?: string[];
+	/** Timetables of the creates the run will make, by their input's prompt. */
+	createPlans?: Record<string, PredictionPlan>;
 }
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as Setup;
@@ -28,9 +32,16 @@ const contentUrls = (setup.contents ?? []).map((content) =>
 	}),
 );
 const waiting = (setup.predictionFinishMs ?? []).map(
-	(finishMs) => simulator.addPrediction({ startingMs: 0, processingMs: finishMs }).id,
+	(finishMs, index) =>
+		simulator.addPrediction(
+			{ startingMs: 0, processingMs: finishMs },
+			setup.waitingPrompts ? { prompt: setup.waitingPrompts[index] } : {},
+		).id,
 );
 const done = Array.from({ length: setup.donePredictions ?? 0 }, () => simulator.addPrediction().id);
+for (const [prompt, plan] of Object.entries(setup.createPlans ?? {})) {
+	simulator.planByPrompt(prompt, plan);
+}
 
 process.stdout.write(
 	`${JSON.stringify({ baseUrl: simulator.baseUrl, apiKey: simulator.apiKey, contentUrls, waiting, done, startedAt: Date.now() })}\n`,
@@ -41,7 +52,8 @@ process.stdout.write(
  * - `statuses <path prefix> [<method>]`: the answers' status codes, counted, as JSON;
  * - `inflight <path prefix>`: the most requests that were open at once;
  * - `first <path prefix> [<method>]`: when the first request reached it (ms since epoch), or -1;
- * - `fault <FaultRule as JSON>` and `clear`: inject a fault, or clear them all (answers `ok`).
+ * - `fault <FaultRule as JSON>` and `clear`: inject a fault, or clear them all (answers `ok`);
+ * - `results`: each prediction's finish, when an answer first said so, and its status checks, as JSON.
  */
 let pending = '';
 process.stdin.on('data', (chunk) => {
@@ -81,6 +93,8 @@ process.stdin.on('data', (chunk) => {
 		} else if (command === 'fault') {
 			simulator.injectFault(JSON.parse(rest.join(' ')) as FaultRule);
 			process.stdout.write('ok\n');
+		} else if (command === 'results') {
+			process.stdout.write(`${JSON.stringify(simulator.timeToResult())}\n`);
 		} else if (command === 'clear') {
 			simulator.clearFaults();
 			process.stdout.write('ok\n');

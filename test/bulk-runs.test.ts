@@ -282,7 +282,12 @@ test('Retry On Fail creates nothing twice: the second try reuses the predictions
 	const result = await runWorkflow(
 		chain(
 			createNode(
-				{ model: 'p-image', prompt: '={{ $json.prompt }}' },
+				{
+					model: 'p-image',
+					prompt: '={{ $json.prompt }}',
+					// Polled, not Try-Sync (an image model's default when waiting): the check fails.
+					options: { waitUntilDone: true, trySync: false, ...fastPolling },
+				},
 				{ retryOnFail: true, maxTries: 2, waitBetweenTries: 0 },
 			),
 		),

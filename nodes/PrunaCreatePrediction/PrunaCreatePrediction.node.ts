@@ -97,7 +97,7 @@ export class PrunaCreatePrediction implements INodeType {
 					type: 'boolean',
 					default: false,
 					description:
-						'Whether to ask Pruna to answer when the output is ready (up to 60 s) instead of at once. Suits the fast image models.',
+						"Whether to ask Pruna to answer when the output is ready (up to 60 s) instead of at once. Without this option: on for Pruna's image models when the node waits for the result, off otherwise. While Pruna holds the answer, the prediction's ID is not known: a dropped connection leaves a prediction the node cannot follow.",
 				},
 				{
 					displayName: 'Wait Until Done',

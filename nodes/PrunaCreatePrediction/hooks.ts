@@ -12,7 +12,7 @@ import { itemOptions } from '../shared/pipeline/request-options';
 import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
 import { getBaseUrl } from '../shared/pipeline/transport';
 import { downloadRetryPolicy, downloadToBinary } from '../shared/pruna/download';
-import type { PredictionStatus, WaitLimits } from '../shared/pruna/polling';
+import type { PredictionStatus, WaitOptions } from '../shared/pruna/polling';
 import {
 	parsePredictionStatus,
 	readWaitLimits,
@@ -24,8 +24,16 @@ import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/pruna/to
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 import { checkModelInput } from './input-check';
+import {
+	chooseTrySync,
+	createProgress,
+	trySyncTimeoutMs,
+	userTimeoutMs,
+	withPossibleJobNote,
+} from './waiting';
+import { waitProfileOf } from '../shared/pruna/poll-schedule';
 
-interface CreateOptions extends Partial<WaitLimits> {
+interface CreateOptions extends WaitOptions {
 	trySync?: boolean;
 	waitUntilDone?: boolean;
 	downloadOutput?: boolean;
@@ -46,15 +54,25 @@ interface PredictionRequest {
 	fingerprint: string;
 }
 
+/** Whether the item waits for the prediction's end: asked to, downloading, or as an agent's tool. */
+function waitsForResult(context: IExecuteSingleFunctions): boolean {
+	const options = readOptions(context);
+	// An agent cannot poll on its own: as a tool the node waits unless told not to.
+	return (options.waitUntilDone ?? runsAsTool(context)) || options.downloadOutput === true;
+}
+
 /**
- * What the create call carries for this item: the `Model` header, `Try-Sync` when asked, the
- * `input` body. Built once per item, in preSend; postReceive reuses its model and fingerprint.
+ * What the create call carries for this item: the `Model` header, `Try-Sync` when set or chosen
+ * (see waiting.ts), the `input` body. Built once per item, in preSend; postReceive reuses its
+ * model and fingerprint.
  */
 function predictionRequest(context: IExecuteSingleFunctions): PredictionRequest {
 	return memoForItem(context, 'predictionRequest', () => {
 		const model = readModelName(context);
 		const headers: IDataObject = { Model: model };
-		if (readOptions(context).trySync) headers['Try-Sync'] = 'true';
+		if (chooseTrySync(readOptions(context).trySync, model, waitsForResult(context))) {
+			headers['Try-Sync'] = 'true';
+		}
 		const input = collectModelInput(context, model);
 		if (readOptions(context).checkInputs !== false) refuseInvalidInput(context, model, input);
 		const fingerprint = JSON.stringify([model, headers['Try-Sync'] ?? '', input]);
@@ -95,14 +113,19 @@ export async function addModelAndInput(
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
 	try {
-		const { headers, body, fingerprint } = predictionRequest(this);
+		const { model, headers, body, fingerprint } = predictionRequest(this);
 		const earlier = earlierAnswer(this, fingerprint);
+		const trySync = headers['Try-Sync'] === 'true';
+		createProgress(this).trySync = trySync;
 		configureRoutedRequest(this, {
-			explainError: (error) => withCreatedPredictions(this, error),
+			explainError: (error) =>
+				withCreatedPredictions(this, withPossibleJobNote(this, model, error)),
 			knownAnswer: earlier ? { statusCode: 201, headers: {}, body: earlier } : undefined,
 		});
+		const boundTimeout = trySync && userTimeoutMs(this) === undefined;
 		return {
 			...requestOptions,
+			...(boundTimeout ? { timeout: trySyncTimeoutMs } : {}),
 			headers: { ...requestOptions.headers, ...headers },
 			body,
 			json: true,
@@ -159,6 +182,10 @@ export const readCreatedPrediction = readSuccess(
 	(context) => `Create prediction with ${predictionRequest(context).model}`,
 	async function (this: IExecuteSingleFunctions, response: IN8nHttpFullResponse) {
 		const { model, fingerprint } = predictionRequest(this);
+		const progress = createProgress(this);
+		progress.answered = true;
+		// An async answer to a Try-Sync create comes after Pruna held it: the job is that old already.
+		const createdAt = progress.trySync ? progress.sentAt : Date.now();
 		const baseUrl = await getBaseUrl(this);
 		if (typeof response.body === 'object' && response.body !== null) {
 			rememberCreated(this, fingerprint, response.body as IDataObject);
@@ -168,17 +195,17 @@ export const readCreatedPrediction = readSuccess(
 
 		const options = readOptions(this);
 		const asTool = runsAsTool(this);
-		// An agent cannot poll on its own: as a tool the node waits unless told not to.
-		const waits = options.waitUntilDone ?? asTool;
 		let prediction: PredictionStatus = answer.prediction ?? { status: 'starting' };
-		if (waits || options.downloadOutput) {
+		if (waitsForResult(this)) {
 			if (answer.id && !answer.prediction) {
 				prediction = await waitForPrediction(
 					this,
 					answer.id,
 					baseUrl,
 					undefined,
-					readWaitLimits(options),
+					readWaitLimits(options, waitProfileOf(model)),
+					Date.now(),
+					createdAt,
 				);
 			}
 			throwUnlessPredictionSucceeded(this, label, prediction);

@@ -12,7 +12,7 @@ import { memoForItem } from '../shared/pipeline/item-memo';
 import { itemOptions } from '../shared/pipeline/request-options';
 import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
 import { getBaseUrl } from '../shared/pipeline/transport';
-import type { WaitLimits } from '../shared/pruna/polling';
+import type { WaitLimits, WaitOptions } from '../shared/pruna/polling';
 import {
 	outageTimeoutError,
 	parseStatusAnswer,
@@ -22,6 +22,7 @@ import {
 	waitForPrediction,
 	waitingPolicy,
 } from '../shared/pruna/polling';
+import { waitProfileOf } from '../shared/pruna/poll-schedule';
 
 /** The prediction ID preSend read for the item, for postReceive. */
 function predictionIdOf(context: IExecuteSingleFunctions): string {
@@ -36,8 +37,13 @@ function waitsUntilDone(context: IExecuteSingleFunctions): boolean {
 	);
 }
 
+/**
+ * Pruna's status answer does not name the model. An item from Create Prediction does (`model`):
+ * the schedule then suits that model; for a bare ID, one that suits images and video alike.
+ */
 function waitLimits(context: IExecuteSingleFunctions): WaitLimits {
-	return readWaitLimits(itemOptions<Partial<WaitLimits> & IDataObject>(context));
+	const profile = waitProfileOf(context.getInputData()?.json?.model);
+	return readWaitLimits(itemOptions<WaitOptions & IDataObject>(context), profile);
 }
 
 /** When the item's wait began: Max Wait covers the first check too. */

@@ -186,12 +186,12 @@ test('the agent is offered the tool with a description naming the model, and get
 	const creates = simulator.requestsTo('/v1/predictions').filter((r) => r.method === 'POST');
 	expect(creates).toHaveLength(1);
 	expect(creates[0].json).toEqual({ input: { prompt: 'a red fox in the snow' } });
+	// A tool waits, and p-image is an image model: Pruna answered with the result (Try-Sync).
+	expect(creates[0].headers['try-sync']).toBe('true');
 
 	// What the model got: the finished prediction and a signed link to the stored file.
 	const [output] = toolResult() as Array<Record<string, unknown>>;
-	const [prediction] = [...simulator.predictions.values()].slice(-1);
 	expect(output).toMatchObject({
-		id: prediction.id,
 		status: 'succeeded',
 		model: 'p-image',
 		mimeType: 'image/png',
@@ -212,7 +212,10 @@ test('as a tool, Create Prediction waits by default, and says the generation URL
 	expect(output.note).toBe(
 		'generation_url needs the Pruna API key to open. Turn on Download Output for a link a person can open.',
 	);
-	expect(simulator.requestsTo('/v1/predictions/status/').length).toBeGreaterThanOrEqual(1);
+	// It waited with Try-Sync (an image model): the answer carried the result, no status check.
+	const creates = simulator.requestsTo('/v1/predictions').filter((r) => r.method === 'POST');
+	expect(creates.map((request) => request.headers['try-sync'])).toEqual(['true']);
+	expect(simulator.requestsTo('/v1/predictions/status/')).toHaveLength(0);
 });
 
 test('a Pruna error reaches the model as a message it can act on', async () => {

@@ -64,6 +64,8 @@ export type Fault =
 	  }
 	| { kind: 'latency'; ms: number }
 	| { kind: 'reset' }
+	/** The request is handled (a create creates its prediction), then the connection drops unanswered. */
+	| { kind: 'dropAnswer' }
 	| { kind: 'truncate'; afterBytes: number }
 	| { kind: 'redirect'; location: string; status?: 301 | 302 | 307 | 308 }
 	/** No answer at all; with `afterBytes` (content only), the body stops there and stays open. */
@@ -110,6 +112,24 @@ interface SimulatedPrediction {
 	createdAt: number;
 	plan: Required<Pick<PredictionPlan, 'startingMs' | 'processingMs' | 'outcome'>> & PredictionPlan;
 	deliveryPath: string;
+	/** Status answers given for it. */
+	statusChecks: number;
+	/** When an answer (a status check, or a Try-Sync create) first said it had finished. */
+	reportedDoneAt?: number;
+}
+
+/** How soon a client learned that a prediction had finished, and what it cost in status checks. */
+export interface TimeToResult {
+	id: string;
+	model: string;
+	/** The input's prompt, which tells a benchmark's predictions apart. */
+	prompt?: string;
+	createdAt: number;
+	/** When it finished, by its timetable. */
+	finishedAt: number;
+	/** When an answer first said so; absent while no answer has. */
+	reportedAt?: number;
+	statusChecks: number;
 }
 
 interface Content {
@@ -201,6 +221,8 @@ export class PrunaSimulator {
 	private readonly slidingWindows = new Map<string, number[]>();
 	private readonly storageDir = mkdtempSync(join(tmpdir(), 'pruna-simulator-'));
 	private readonly sockets = new Set<Socket>();
+	private readonly answersToDrop = new WeakSet<ServerResponse>();
+	private readonly plansByPrompt = new Map<string, PredictionPlan>();
 	private server?: Server;
 	private openRequests = 0;
 	private contentSeed = 1;
@@ -271,6 +293,7 @@ export class PrunaSimulator {
 			createdAt: Date.now(),
 			plan: { startingMs: 0, processingMs: 0, outcome: 'succeeded', ...plan },
 			deliveryPath,
+			statusChecks: 0,
 		});
 		return { id, getUrl: `${this.baseUrl}/v1/predictions/status/${id}` };
 	}
@@ -334,6 +357,11 @@ export class PrunaSimulator {
 		return this.extraModels.get(name) ?? findModel(name);
 	}
 
+	/** The timetable of a create whose input has this prompt (else `defaultPlan`). */
+	planByPrompt(prompt: string, plan: PredictionPlan): void {
+		this.plansByPrompt.set(prompt, plan);
+	}
+
 	injectFault(rule: FaultRule): void {
 		this.faults.push({ ...rule });
 	}
@@ -359,6 +387,19 @@ export class PrunaSimulator {
 	 */
 	async untilRequests(pathPrefix: string, count: number): Promise<void> {
 		while (this.requestsTo(pathPrefix).length < count) await delay(10);
+	}
+
+	/** Each prediction's finish, when an answer first said so, and its status checks. */
+	timeToResult(): TimeToResult[] {
+		return [...this.predictions.values()].map((prediction) => ({
+			id: prediction.id,
+			model: prediction.model,
+			prompt: typeof prediction.input.prompt === 'string' ? prediction.input.prompt : undefined,
+			createdAt: prediction.createdAt,
+			finishedAt: prediction.createdAt + prediction.plan.startingMs + prediction.plan.processingMs,
+			reportedAt: prediction.reportedDoneAt,
+			statusChecks: prediction.statusChecks,
+		}));
 	}
 
 	/** The most requests open at once (of any path) when one under `pathPrefix` arrived. */
@@ -390,6 +431,7 @@ export class PrunaSimulator {
 				request.socket.destroy();
 				return;
 			}
+			if (fault?.kind === 'dropAnswer') this.answersToDrop.add(response);
 			if (fault?.kind === 'redirect') {
 				await this.drain(request, record);
 				response.writeHead(fault.status ?? 302, {
@@ -564,7 +606,7 @@ export class PrunaSimulator {
 		body: unknown,
 		headers: Record<string, string> = {},
 	): void {
-		if (response.headersSent) {
+		if (response.headersSent || this.answersToDrop.has(response)) {
 			response.destroy();
 			return;
 		}
@@ -839,15 +881,17 @@ export class PrunaSimulator {
 		}
 
 		const missingFile = this.missingInputFile(input as Record<string, unknown>);
+		const prompt = (input as Record<string, unknown>).prompt;
+		const plan = (typeof prompt === 'string' && this.plansByPrompt.get(prompt)) || this.defaultPlan;
 		const { id, getUrl } = this.addPrediction(
 			missingFile
 				? {
-						...this.defaultPlan,
+						...plan,
 						model,
 						outcome: 'failed',
 						error: `Could not fetch input ${missingFile}: the file does not exist or has expired`,
 					}
-				: { ...this.defaultPlan, model },
+				: { ...plan, model },
 			input as Record<string, unknown>,
 		);
 		if (String(request.headers['try-sync']).toLowerCase() === 'true') {
@@ -861,6 +905,7 @@ export class PrunaSimulator {
 			}
 			const status = this.statusOf(prediction);
 			if (status.status === 'succeeded') {
+				if (!this.answersToDrop.has(response)) prediction.reportedDoneAt ??= Date.now();
 				this.sendJson(response, 201, {
 					status: 'succeeded',
 					generation_url: status.generation_url,
@@ -926,7 +971,12 @@ export class PrunaSimulator {
 		if (this.options.pollIntervalHeaderSeconds !== undefined) {
 			headers['X-Poll-Interval'] = String(this.options.pollIntervalHeaderSeconds);
 		}
-		this.sendJson(response, 200, this.statusOf(prediction), headers);
+		const status = this.statusOf(prediction);
+		prediction.statusChecks++;
+		if (['succeeded', 'failed', 'canceled'].includes(status.status)) {
+			prediction.reportedDoneAt ??= Date.now();
+		}
+		this.sendJson(response, 200, status, headers);
 	}
 
 	private deliver(response: ServerResponse, path: string, fault: Fault | undefined): void {

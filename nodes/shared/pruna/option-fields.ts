@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-/** The options that bound waiting for a prediction; the status node uses them, later ones reuse them. */
+/** The options that bound waiting for a prediction (Get Prediction Status, and Create Prediction's wait). */
 export const waitOptionFields: INodeProperties[] = [
 	{
 		displayName: 'Poll Interval (Seconds)',
@@ -9,7 +9,7 @@ export const waitOptionFields: INodeProperties[] = [
 		typeOptions: { minValue: 0.1, numberPrecision: 1 },
 		default: 2,
 		description:
-			'How long to wait between status checks. Pruna suggests about 1 s for image models and 2 to 5 s for video. A server hint (X-Poll-Interval) takes precedence.',
+			'Check every this many seconds. Without this option the node checks soon after the start and less often as the wait goes on (from 0.5 s, or 3 s for video models, to at most 10 s), so a result is noticed within about a tenth of the time it took. A server hint (X-Poll-Interval) takes precedence.',
 	},
 	{
 		displayName: 'Max Wait (Seconds)',

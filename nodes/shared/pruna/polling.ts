@@ -7,6 +7,8 @@ import type { Outage } from '../pipeline/transport';
 import { sendToPruna, throwUnlessHttpSuccess } from '../pipeline/transport';
 import { getPredictionStatus, statusPathOf } from '../api/endpoints';
 import { resolveContentUrl, statusUrl } from '../api/urls';
+import type { PollSchedule, WaitProfile } from './poll-schedule';
+import { nextPollPauseMs, pollScheduleOf } from './poll-schedule';
 
 export const predictionStatuses = [
 	'starting',
@@ -32,15 +34,24 @@ export interface StatusReading {
 	serverPollIntervalSeconds?: number;
 }
 
+/** The wait options as a user can set them (an option not added is absent). */
+export interface WaitOptions {
+	pollIntervalSeconds?: number;
+	maxWaitSeconds?: number;
+}
+
 export interface WaitLimits {
-	pollIntervalSeconds: number;
+	schedule: PollSchedule;
 	maxWaitSeconds: number;
 }
 
-/** The wait options a user set, with the defaults the option fields show. */
-export function readWaitLimits(options: Partial<WaitLimits>): WaitLimits {
+/**
+ * The wait options a user set: a Poll Interval added by hand is kept as set; without one the
+ * pause adapts to the time waited, as `profile` says (see poll-schedule.ts).
+ */
+export function readWaitLimits(options: WaitOptions, profile: WaitProfile): WaitLimits {
 	return {
-		pollIntervalSeconds: options.pollIntervalSeconds ?? 2,
+		schedule: pollScheduleOf(options.pollIntervalSeconds, profile),
 		maxWaitSeconds: options.maxWaitSeconds ?? 600,
 	};
 }
@@ -152,8 +163,9 @@ export function outageTimeoutError(context: IExecuteSingleFunctions, facts: Wait
 
 /**
  * Polls until the prediction is succeeded, failed or canceled, or `maxWaitSeconds` have passed.
- * Without a `first` reading (a prediction just created) it waits one interval before the first check.
- * Waits with n8n's `sleep`, so cancelling the execution stops the wait at once. A check that meets
+ * Without a `first` reading (a prediction just created) it pauses before the first check. Pauses
+ * follow the schedule, counted from `createdAt` (when the prediction was created, if known; else
+ * when the wait began), unless Pruna's `X-Poll-Interval` says otherwise. Waits with n8n's `sleep`, so cancelling the execution stops the wait at once. A check that meets
  * a 5xx, a 429 or a dropped connection is tried again, with backoff, until Max Wait: a bad minute
  * of the API is not a failure of the prediction. 401, 404 and 410 end the wait at once.
  */
@@ -164,6 +176,7 @@ export async function waitForPrediction(
 	first: StatusReading | undefined,
 	limits: WaitLimits,
 	startedAt = Date.now(),
+	createdAt = startedAt,
 ): Promise<PredictionStatus> {
 	const deadline = startedAt + limits.maxWaitSeconds * 1000;
 	let reading: StatusReading = first ?? { prediction: { status: 'starting' } };
@@ -184,8 +197,12 @@ export async function waitForPrediction(
 				`Max Wait is ${limits.maxWaitSeconds} s: raise it if predictions of this model take longer.`,
 			);
 		}
-		const intervalMs = (reading.serverPollIntervalSeconds ?? limits.pollIntervalSeconds) * 1000;
-		await pause(context, Math.min(intervalMs, remainingMs), `prediction ${predictionId}`);
+		const pauseMs = nextPollPauseMs(
+			limits.schedule,
+			Date.now() - createdAt,
+			reading.serverPollIntervalSeconds,
+		);
+		await pause(context, Math.min(pauseMs, remainingMs), `prediction ${predictionId}`);
 		reading = await fetchPredictionStatus(
 			context,
 			predictionId,
