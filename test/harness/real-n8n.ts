@@ -7,20 +7,73 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 import { exampleFiles, exampleWorkflowId, loadExample } from './examples.ts';
 import { packageRoot } from './n8n.ts';
 
-export const n8nVersion = '2.41.1';
+/**
+ * The n8n releases the suites run. `current` is what every e2e suite runs; `compat` is the latest
+ * n8n 1.123.x, still maintained, run by the compatibility suite (`npm run test:compat`) on Node 22.
+ */
+export const n8nReleases = {
+	current: { version: '2.41.1', nodeMajor: 24, overrides: {} },
+	// 1.123.81 depends on an xlsx tarball from a host out of reach; 0.18.5 is the same code on npm.
+	compat: { version: '1.123.81', nodeMajor: 22, overrides: { xlsx: '0.18.5' } },
+} as const satisfies Record<string, N8nRelease>;
+
+export interface N8nRelease {
+	version: string;
+	/** The Node major it runs on here (its npm `engines` admits it). */
+	nodeMajor: number;
+	/** npm `overrides` for its install folder. */
+	overrides: Record<string, string>;
+}
+
+/** `PRUNA_E2E_N8N=compat` runs the harness on the compatibility release; otherwise the current one. */
+export const n8nRelease: N8nRelease =
+	process.env.PRUNA_E2E_N8N === 'compat' ? n8nReleases.compat : n8nReleases.current;
+export const n8nVersion = n8nRelease.version;
 
 const cacheRoot = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n8n-nodes-pruna');
 
-/** Where n8n is installed: outside the repo, shared by every checkout on the machine. */
-export const n8nFolder = join(cacheRoot, `n8n-${n8nVersion}`);
+/** Where a release is installed: outside the repo, shared by every checkout on the machine. */
+export const n8nFolderOf = (release: N8nRelease) => join(cacheRoot, `n8n-${release.version}`);
+export const n8nFolder = n8nFolderOf(n8nRelease);
 const n8nBin = join(n8nFolder, 'node_modules', 'n8n', 'bin', 'n8n');
-/** Written last, so a half-finished install is done again rather than used. */
-const installedMarker = join(n8nFolder, '.installed');
+
+/**
+ * The `node` that runs a release: the running one when its major matches, else the one
+ * `scripts/node-from-registry.cjs` keeps in the cache folder (installed there once).
+ */
+export function nodeBinaryFor(release: N8nRelease): string {
+	if (Number(process.versions.node.split('.')[0]) === release.nodeMajor) return process.execPath;
+	const fetched = spawnSync(
+		process.execPath,
+		[
+			join(packageRoot, 'scripts', 'node-from-registry.cjs'),
+			String(release.nodeMajor),
+			'--bin-dir',
+		],
+		{ encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+	);
+	if (fetched.status !== 0)
+		throw new Error(`No Node ${release.nodeMajor} for n8n ${release.version}`);
+	return join(fetched.stdout.trim(), 'node');
+}
+
+/** The `node` n8n runs on in this process's suites. */
+const n8nNode = n8nRelease === n8nReleases.current ? process.execPath : nodeBinaryFor(n8nRelease);
+
+/** An environment whose `node` and `npm` are `node`'s, and whose native builds use its headers. */
+export function envForNode(node: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+	const nodeHome = dirname(dirname(node));
+	// node-gyp cannot download headers here; the registry's Node packages ship them.
+	const headers = existsSync(join(nodeHome, 'include', 'node', 'node.h'))
+		? { npm_config_nodedir: nodeHome }
+		: {};
+	return { ...base, ...headers, PATH: `${dirname(node)}${delimiter}${base.PATH ?? ''}` };
+}
 
 function runOrThrow(
 	command: string,
@@ -36,39 +89,36 @@ function runOrThrow(
 }
 
 /**
- * Installs n8n when it is not there yet. A plain install fails on a Kafka binary download, so
- * install scripts are skipped and only sqlite3, which n8n's database needs, is built (from source
- * against Node's headers: its prebuilt download is out of reach). About 5 minutes cold.
+ * Installs a release when it is not there yet, with npm running on the release's own Node. A plain
+ * install fails on a Kafka binary download, so install scripts are skipped and only sqlite3, which
+ * n8n's database needs, is built (from source against that Node's headers: its prebuilt download is
+ * out of reach). About 5 minutes cold.
  */
-export function ensureN8nInstalled(): void {
+export function ensureN8nInstalled(release: N8nRelease = n8nRelease): void {
+	const folder = n8nFolderOf(release);
+	// Written last, so a half-finished install is done again rather than used.
+	const installedMarker = join(folder, '.installed');
 	if (existsSync(installedMarker)) return;
-	const major = Number(process.versions.node.split('.')[0]);
-	if (major < 24)
-		throw new Error(`n8n ${n8nVersion} needs Node 24 or newer; this is ${process.version}`);
-	console.log(`Installing n8n ${n8nVersion} into ${n8nFolder} (once; about 5 minutes)…`);
+	const node = nodeBinaryFor(release);
+	const env = envForNode(node);
+	console.log(
+		`Installing n8n ${release.version} into ${folder} on Node ${release.nodeMajor} (once; about 5 minutes)…`,
+	);
 	const started = Date.now();
-	mkdirSync(n8nFolder, { recursive: true });
+	mkdirSync(folder, { recursive: true });
 	writeFileSync(
-		join(n8nFolder, 'package.json'),
-		`${JSON.stringify({ name: 'n8n-nodes-pruna-n8n-cache', private: true }, null, 2)}\n`,
+		join(folder, 'package.json'),
+		`${JSON.stringify({ name: 'n8n-nodes-pruna-n8n-cache', private: true, overrides: release.overrides }, null, 2)}\n`,
 	);
 	runOrThrow(
 		'npm',
-		['install', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${n8nVersion}`],
-		n8nFolder,
+		['install', '--ignore-scripts', '--no-audit', '--no-fund', `n8n@${release.version}`],
+		folder,
+		env,
 	);
-	// Built against the headers of the Node running us (scripts/node24.cjs's Node 24 ships them), as
-	// node-gyp cannot download headers here.
-	const nodeHome = dirname(dirname(process.execPath));
-	const headers = existsSync(join(nodeHome, 'include', 'node', 'node.h'))
-		? { npm_config_nodedir: nodeHome }
-		: {};
-	runOrThrow('npm', ['rebuild', '--ignore-scripts=false', 'sqlite3'], n8nFolder, {
-		...process.env,
-		...headers,
-	});
+	runOrThrow('npm', ['rebuild', '--ignore-scripts=false', 'sqlite3'], folder, env);
 	writeFileSync(installedMarker, `${new Date().toISOString()}\n`);
-	console.log(`n8n ${n8nVersion} installed in ${Math.round((Date.now() - started) / 1000)} s`);
+	console.log(`n8n ${release.version} installed in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -140,7 +190,7 @@ export interface CliResult {
 
 /** Runs one `n8n` command line to its end. */
 async function runN8nCli(instance: N8nInstance, args: string[]): Promise<CliResult> {
-	const child = spawn(process.execPath, [n8nBin, ...args], {
+	const child = spawn(n8nNode, [n8nBin, ...args], {
 		cwd: instance.userFolder,
 		env: instance.env,
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -324,7 +374,7 @@ export async function startN8n(
 	} = {},
 ): Promise<RunningN8n> {
 	// A process group of its own, so stopping it also stops the task runner n8n starts.
-	const child = spawn(process.execPath, [n8nBin, ...args], {
+	const child = spawn(n8nNode, [n8nBin, ...args], {
 		cwd: instance.userFolder,
 		env: { ...instance.env, ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
