@@ -595,7 +595,8 @@ async function startN8nOnce(
 		}
 		if (child.exitCode !== null)
 			throw new Error(`n8n ${args.join(' ')} exited with ${child.exitCode}\n${output}`);
-		const ready = await fetch(readyUrl)
+		// Bounded: until n8n binds, the port may belong to something that never answers.
+		const ready = await fetch(readyUrl, { signal: AbortSignal.timeout(5_000) })
 			.then((response) => response.ok)
 			.catch(() => false);
 		if (ready) return running;
