@@ -489,11 +489,11 @@ async function movePort(
 }
 
 class PortInUseError extends Error {
-	constructor(
-		readonly port: number,
-		output: string,
-	) {
+	readonly port: number;
+
+	constructor(port: number, output: string) {
 		super(`Port ${port} was taken before n8n could bind it\n${output}`);
+		this.port = port;
 	}
 }
 
