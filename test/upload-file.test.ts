@@ -133,6 +133,21 @@ describe.each(binaryModes)('Pruna Upload File (binary mode %s)', (binaryMode) =>
 		});
 	});
 
+	test('base64 with line breaks and no padding (not sliceable) is decoded whole, intact', async () => {
+		const content = randomBytes(1000);
+		const wrapped = content.toString('base64').replace(/=+$/, '').replace(/.{76}/g, '$&\r\n');
+
+		const result = await run(chain(uploadNode()), {
+			credentials: credentialsFor(simulator),
+			input: [{ json: {}, binary: { data: { data: wrapped, mimeType: 'application/zip' } } }],
+		});
+
+		expect(result.nodes.Upload.items[0].json).toMatchObject({
+			size: content.length,
+			checksums: { sha256: sha256(content) },
+		});
+	});
+
 	test.each(['data', '_files.data', ' _files.data '])(
 		"finds the file when Input Binary Field is '%s'",
 		async (typed) => {

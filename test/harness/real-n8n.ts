@@ -13,13 +13,23 @@ import { exampleFiles, exampleWorkflowId, loadExample } from './examples.ts';
 import { packageRoot } from './n8n.ts';
 
 /**
- * The n8n releases the suites run. `current` is what every e2e suite runs; `compat` is the latest
- * n8n 1.123.x, still maintained, run by the compatibility suite (`npm run test:compat`) on Node 22.
+ * The n8n releases the suites run. `current` is what every e2e suite runs. `compat` is the latest
+ * n8n 1.123.x, still maintained, run by the compatibility suite (`npm run test:compat`) on Node 22,
+ * and `compat-node20` the same on Node 20, the oldest Node it admits (each Node has its own install:
+ * sqlite3 is built for one Node's ABI).
  */
 export const n8nReleases = {
-	current: { version: '2.41.1', nodeMajor: 24, overrides: {} },
+	current: { version: '2.41.1', nodeMajor: 24, overrides: {}, env: {} },
 	// 1.123.81 depends on an xlsx tarball from a host out of reach; 0.18.5 is the same code on npm.
-	compat: { version: '1.123.81', nodeMajor: 22, overrides: { xlsx: '0.18.5' } },
+	compat: { version: '1.123.81', nodeMajor: 22, overrides: { xlsx: '0.18.5' }, env: {} },
+	'compat-node20': {
+		version: '1.123.81',
+		nodeMajor: 20,
+		overrides: { xlsx: '0.18.5' },
+		// n8n's isolated-vm expression engine is built for Node 22; on 20 n8n's own legacy one runs.
+		env: { N8N_EXPRESSION_ENGINE: 'legacy' },
+		folderSuffix: '-node20',
+	},
 } as const satisfies Record<string, N8nRelease>;
 
 export interface N8nRelease {
@@ -28,17 +38,23 @@ export interface N8nRelease {
 	nodeMajor: number;
 	/** npm `overrides` for its install folder. */
 	overrides: Record<string, string>;
+	/** Settings every n8n process of this release gets. */
+	env: Record<string, string>;
+	/** Tells apart installs of one version for different Nodes. */
+	folderSuffix?: string;
 }
 
-/** `PRUNA_E2E_N8N=compat` runs the harness on the compatibility release; otherwise the current one. */
+/** `PRUNA_E2E_N8N` names the release the harness runs (`compat`, `compat-node20`); default current. */
 export const n8nRelease: N8nRelease =
-	process.env.PRUNA_E2E_N8N === 'compat' ? n8nReleases.compat : n8nReleases.current;
+	n8nReleases[(process.env.PRUNA_E2E_N8N ?? 'current') as keyof typeof n8nReleases] ??
+	n8nReleases.current;
 export const n8nVersion = n8nRelease.version;
 
 const cacheRoot = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'n8n-nodes-pruna');
 
 /** Where a release is installed: outside the repo, shared by every checkout on the machine. */
-export const n8nFolderOf = (release: N8nRelease) => join(cacheRoot, `n8n-${release.version}`);
+export const n8nFolderOf = (release: N8nRelease) =>
+	join(cacheRoot, `n8n-${release.version}${release.folderSuffix ?? ''}`);
 export const n8nFolder = n8nFolderOf(n8nRelease);
 const n8nBin = join(n8nFolder, 'node_modules', 'n8n', 'bin', 'n8n');
 
@@ -251,6 +267,7 @@ export async function prepareN8n(
 		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
 		N8N_TEMPLATES_ENABLED: 'false',
 		N8N_PERSONALIZATION_ENABLED: 'false',
+		...n8nRelease.env,
 	};
 	return { userFolder, filesFolder, env, port, url: `http://127.0.0.1:${port}` };
 }

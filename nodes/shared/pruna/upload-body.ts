@@ -116,8 +116,9 @@ const base64ChunkChars = Math.floor(uploadChunkBytes / 3) * 4;
  * without an id), decoded a chunk at a time rather than copied whole next to the string.
  */
 function inMemoryContent(base64: string): BinaryContent {
-	if (/[^A-Za-z0-9+/=]/.test(base64)) {
-		// Not plain base64 (line breaks, URL-safe letters): Node's decoder is lenient, so decode once.
+	if (base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) {
+		// Not plain padded base64 (line breaks, URL-safe letters, no padding): slices would not decode
+		// on their own, and Node's lenient decoder still reads it whole.
 		const whole = Buffer.from(base64, 'base64');
 		return { size: whole.length, open: async () => [whole] };
 	}
