@@ -20,6 +20,7 @@ import {
 	importExamples,
 	importWorkflows,
 	itemsOf,
+	manualTriggerNode,
 	n8nRelease,
 	n8nNode,
 	n8nReleases,
@@ -97,14 +98,7 @@ function generateAndUpload(binaryMode: string): object {
 		name: `Generate, then upload (${binaryMode})`,
 		settings: { executionOrder: 'v1', binaryMode },
 		nodes: [
-			{
-				id: 't',
-				name: 'Start',
-				type: 'n8n-nodes-base.manualTrigger',
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {},
-			},
+			manualTriggerNode,
 			{
 				id: 'c',
 				name: 'Generate',

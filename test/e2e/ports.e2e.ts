@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import {
 	executeWorkflow,
 	importWorkflows,
+	manualTriggerNode,
 	portInUseIn,
 	prepareN8n,
 	startN8n,
@@ -72,16 +73,7 @@ describe('ports taken before n8n binds them', () => {
 				id: 'portsmanualonly',
 				workflow: {
 					name: 'Manual only',
-					nodes: [
-						{
-							id: 't',
-							name: 'Start',
-							type: 'n8n-nodes-base.manualTrigger',
-							typeVersion: 1,
-							position: [0, 0],
-							parameters: {},
-						},
-					],
+					nodes: [manualTriggerNode],
 					connections: {},
 				},
 			},

@@ -353,6 +353,16 @@ export async function importCredential(
 	rmSync(file);
 }
 
+/** n8n's Manual Trigger, named Start: what `n8n execute` runs a workflow from. */
+export const manualTriggerNode = {
+	id: 'start',
+	name: 'Start',
+	type: 'n8n-nodes-base.manualTrigger',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
 /** Imports workflows in one go, each under its id (n8n needs one; an exported workflow has none). */
 export async function importWorkflows(
 	instance: N8nInstance,
