@@ -26,7 +26,8 @@ export const n8nReleases = {
 		version: '1.123.81',
 		nodeMajor: 20,
 		overrides: { xlsx: '0.18.5' },
-		// n8n's isolated-vm expression engine is built for Node 22; on 20 n8n's own legacy one runs.
+		// n8n's default expression engine needs isolated-vm, prebuilt for Node 22 only, and the
+		// install skips native builds; on Node 20 n8n's legacy engine runs instead.
 		env: { N8N_EXPRESSION_ENGINE: 'legacy' },
 		folderSuffix: '-node20',
 	},
@@ -59,10 +60,12 @@ export const n8nFolder = n8nFolderOf(n8nRelease);
 const n8nBin = join(n8nFolder, 'node_modules', 'n8n', 'bin', 'n8n');
 
 /**
- * The `node` that runs a release: the running one when its major matches, else the one
+ * The `node` that runs a release: for the current one the running Node (24 or newer, as
+ * `scripts/node24.cjs` sees to); for another, the running one when its major matches, else the one
  * `scripts/node-from-registry.cjs` keeps in the cache folder (installed there once).
  */
 export function nodeBinaryFor(release: N8nRelease): string {
+	if (release === n8nReleases.current) return process.execPath;
 	if (Number(process.versions.node.split('.')[0]) === release.nodeMajor) return process.execPath;
 	const fetched = spawnSync(
 		process.execPath,
@@ -79,8 +82,7 @@ export function nodeBinaryFor(release: N8nRelease): string {
 }
 
 /** The `node` n8n runs on in this process's suites. */
-export const n8nNode =
-	n8nRelease === n8nReleases.current ? process.execPath : nodeBinaryFor(n8nRelease);
+export const n8nNode = nodeBinaryFor(n8nRelease);
 
 /** An environment whose `node` and `npm` are `node`'s, and whose native builds use its headers. */
 export function envForNode(node: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
