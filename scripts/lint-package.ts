@@ -4,15 +4,21 @@
  * with @n8n/eslint-plugin-community-nodes' recommended rules, console calls banned, the community
  * rules of eslint-plugin-n8n-nodes-base on package.json, and inline `eslint-disable` comments
  * ignored. (`npm run lint` covers the TypeScript sources with n8n's strict config.)
+ *
+ * It also checks that the published code runs on every Node its `engines` admits, and that those
+ * include Node 20.19, the oldest a supported n8n line runs on: eslint-plugin-n's
+ * `no-unsupported-features/*` rules over the JavaScript, at the packed package.json's `engines.node`
+ * (the ES library itself is held to ES2022 by tsconfig's `lib`).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
 import tsParser from '@typescript-eslint/parser';
 import { ESLint } from 'eslint';
+import nodePlugin from 'eslint-plugin-n';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
 
 import { packageRoot } from '../test/harness/n8n.ts';
@@ -33,6 +39,18 @@ function filesUnder(folder: string): string[] {
 		.sort();
 }
 
+/** The oldest Node a supported n8n runs on (n8n 1.123.x and 2.0–2.8 admit 20.19 and later). */
+const oldestSupportedNode = '20.19.0';
+
+/** Whether `engines.node`, written as `>=MAJOR[.MINOR[.PATCH]]`, admits `oldestSupportedNode`. */
+function admitsOldestSupportedNode(range: string | undefined): boolean {
+	const lowest = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(range?.trim() ?? '');
+	if (!lowest) return false;
+	const asNumber = (parts: Array<string | undefined>) =>
+		parts.reduce((sum, part) => sum * 1000 + Number(part ?? 0), 0);
+	return asNumber(lowest.slice(1)) <= asNumber(oldestSupportedNode.split('.'));
+}
+
 const workFolder = mkdtempSync(join(tmpdir(), 'pruna-pack-'));
 try {
 	const [packed] = JSON.parse(
@@ -40,6 +58,16 @@ try {
 	) as Array<{ filename: string }>;
 	const unpacked = join(workFolder, 'package');
 	run('tar', ['-xzf', packed.filename], workFolder);
+	const manifest = JSON.parse(readFileSync(join(unpacked, 'package.json'), 'utf8')) as {
+		engines?: { node?: string };
+	};
+	const nodeRange = manifest.engines?.node;
+	if (!admitsOldestSupportedNode(nodeRange)) {
+		console.log(
+			`package.json engines.node is ${JSON.stringify(nodeRange)}; write it as >=MAJOR.MINOR, admitting Node ${oldestSupportedNode}, which n8n 1.x and 2.0–2.8 run on`,
+		);
+		process.exitCode = 1;
+	}
 
 	const eslint = new ESLint({
 		cwd: unpacked,
@@ -48,6 +76,17 @@ try {
 		overrideConfig: [
 			n8nCommunityNodesPlugin.configs.recommended,
 			{ rules: { 'no-console': 'error' } },
+			{
+				files: ['**/*.js'],
+				plugins: { n: nodePlugin },
+				languageOptions: { sourceType: 'commonjs', ecmaVersion: 'latest' },
+				settings: { node: { version: nodeRange ?? `>=${oldestSupportedNode}` } },
+				rules: {
+					'n/no-unsupported-features/node-builtins': 'error',
+					'n/no-unsupported-features/es-builtins': 'error',
+					'n/no-unsupported-features/es-syntax': 'error',
+				},
+			},
 			{ plugins: { 'n8n-nodes-base': n8nNodesBase } },
 			{ files: ['package.json'], rules: n8nNodesBase.configs.community.rules },
 			{ files: ['**/*.json'], languageOptions: { parser: tsParser } },

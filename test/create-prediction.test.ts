@@ -21,7 +21,8 @@ import {
 } from './fixtures';
 import { getEngine } from './harness/engine';
 import { workflow as n8nWorkflow, packageRoot } from './harness/n8n';
-import { readBinary, runWorkflow, storeBinary } from './harness/run';
+import type { BinaryMode } from './harness/run';
+import { binaryModes, fileOf, readBinary, runWorkflow, storeBinary } from './harness/run';
 import { makePng } from './simulator/png.ts';
 import { PrunaSimulator } from './simulator/server.ts';
 
@@ -39,10 +40,16 @@ const createRequests = () =>
 /** The predictions the last run created, oldest first. */
 const lastCreated = (count = 1) => [...simulator.predictions.values()].slice(-count);
 
-async function runCreate(parameters: INodeParameters, input = [{ json: {} }], extra = {}) {
+async function runCreate(
+	parameters: INodeParameters,
+	input = [{ json: {} }],
+	extra = {},
+	binaryMode: BinaryMode = 'separate',
+) {
 	return await runWorkflow(chain(createNode(parameters, extra)), {
 		credentials: credentialsFor(simulator),
 		input,
+		binaryMode,
 	});
 }
 
@@ -382,100 +389,119 @@ describe('Pruna Create Prediction: Try-Sync', () => {
 	});
 });
 
-describe('Pruna Create Prediction: from prompt to file in one node', () => {
-	test('p-video: waits for the video and outputs it as binary, with its MIME type and size', async () => {
-		const result = await runCreate({
-			model: 'p-video',
-			prompt: 'waves on a beach',
-			inputOptions: { duration: 5, resolution: '1080p' },
-			options: { downloadOutput: true, binaryPropertyName: 'video', ...fastPolling },
-		});
-
-		expect(result.status).toBe('success');
-		const [{ id }] = lastCreated();
-		const path = simulator.deliveryPathOf(id);
-		const [item] = result.nodes.Create.items;
-		expect(item.json).toMatchObject({
-			id,
-			model: 'p-video',
-			status: 'succeeded',
-			mimeType: 'video/mp4',
-			fileSize: 256 * 1024,
-		});
-		expect(item.binary!.video).toMatchObject({
-			mimeType: 'video/mp4',
-			fileName: path.split('/').pop(),
-		});
-		expect(sha256(await readBinary(item.binary!.video))).toBe(sha256(simulator.contentBytes(path)));
-		expect(createRequests()[0].json).toEqual({
-			input: { prompt: 'waves on a beach', duration: 5, resolution: '1080p' },
-		});
-	});
-
-	test('p-image-edit on an uploaded image: Upload File, then images = the upload URL, to a file', async () => {
-		const png = makePng(32, 32, 7);
-		const binary = await storeBinary(png, { fileName: 'photo.png', mimeType: 'image/png' });
-
-		const result = await runWorkflow(
-			chain(
-				prunaNode('Upload', nodeType.upload, { binaryPropertyName: 'data' }),
-				createNode({
-					model: 'p-image-edit',
-					prompt: 'turn day into night',
-					images: ['={{ $json.url }}'],
-					options: { downloadOutput: true, fileName: 'night.png', ...fastPolling },
-				}),
-			),
-			{ credentials: credentialsFor(simulator), input: [{ json: {}, binary: { data: binary } }] },
-		);
-
-		expect(result.status).toBe('success');
-		const [file] = [...simulator.files.values()];
-		expect(file.sha256).toBe(sha256(png));
-		expect(createRequests()[0].json).toEqual({
-			input: {
-				prompt: 'turn day into night',
-				images: [`${simulator.baseUrl}/v1/files/${file.id}`],
-			},
-		});
-		const [item] = result.nodes.Create.items;
-		expect(item.json).toMatchObject({
-			model: 'p-image-edit',
-			status: 'succeeded',
-			fileName: 'night.png',
-		});
-		expect(item.binary!.data.mimeType).toBe('image/png');
-	});
-
-	test('a failed prediction ends as an error naming it; with Continue On Fail the other items go on', async () => {
-		simulator.defaultPlan = { processingMs: 50, outcome: 'failed', error: 'NSFW content detected' };
-
-		const result = await runCreate(
-			{
-				model: 'p-image',
-				prompt: '={{ $json.prompt }}',
-				options: { downloadOutput: true, ...fastPolling },
-			},
-			[{ json: { prompt: 'one' } }, { json: { prompt: 'two' } }],
-			{ onError: 'continueRegularOutput' },
-		);
-
-		expect(result.status).toBe('success');
-		const ids = lastCreated(2).map((prediction) => prediction.id);
-		const items = result.nodes.Create.items;
-		expect(items).toHaveLength(2);
-		const namedIds = items.map((item) => {
-			const match = /^Prediction (\S+) failed: NSFW content detected$/.exec(
-				String(item.json.error),
+describe.each(binaryModes)(
+	'Pruna Create Prediction: from prompt to file in one node (binary mode %s)',
+	(binaryMode) => {
+		test('p-video: waits for the video and outputs it as binary, with its MIME type and size', async () => {
+			const result = await runCreate(
+				{
+					model: 'p-video',
+					prompt: 'waves on a beach',
+					inputOptions: { duration: 5, resolution: '1080p' },
+					options: { downloadOutput: true, binaryPropertyName: 'video', ...fastPolling },
+				},
+				undefined,
+				undefined,
+				binaryMode,
 			);
-			expect(match).not.toBeNull();
-			return match![1];
+
+			expect(result.status).toBe('success');
+			const [{ id }] = lastCreated();
+			const path = simulator.deliveryPathOf(id);
+			const [item] = result.nodes.Create.items;
+			expect(item.json).toMatchObject({
+				id,
+				model: 'p-video',
+				status: 'succeeded',
+				mimeType: 'video/mp4',
+				fileSize: 256 * 1024,
+			});
+			expect(fileOf(item, 'video', binaryMode)).toMatchObject({
+				mimeType: 'video/mp4',
+				fileName: path.split('/').pop(),
+			});
+			expect(sha256(await readBinary(fileOf(item, 'video', binaryMode)))).toBe(
+				sha256(simulator.contentBytes(path)),
+			);
+			expect(createRequests()[0].json).toEqual({
+				input: { prompt: 'waves on a beach', duration: 5, resolution: '1080p' },
+			});
 		});
-		expect(namedIds.sort()).toEqual(ids.sort());
-		expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
-		expect(simulator.requestsTo('/v1/predictions/delivery/')).toHaveLength(0);
-	});
-});
+
+		test('p-image-edit on an uploaded image: Upload File, then images = the upload URL, to a file', async () => {
+			const png = makePng(32, 32, 7);
+			const binary = await storeBinary(png, { fileName: 'photo.png', mimeType: 'image/png' });
+
+			const result = await runWorkflow(
+				chain(
+					prunaNode('Upload', nodeType.upload, { binaryPropertyName: 'data' }),
+					createNode({
+						model: 'p-image-edit',
+						prompt: 'turn day into night',
+						images: ['={{ $json.url }}'],
+						options: { downloadOutput: true, fileName: 'night.png', ...fastPolling },
+					}),
+				),
+				{
+					credentials: credentialsFor(simulator),
+					input: [{ json: {}, binary: { data: binary } }],
+					binaryMode,
+				},
+			);
+
+			expect(result.status).toBe('success');
+			const [file] = [...simulator.files.values()].slice(-1);
+			expect(file.sha256).toBe(sha256(png));
+			expect(createRequests()[0].json).toEqual({
+				input: {
+					prompt: 'turn day into night',
+					images: [`${simulator.baseUrl}/v1/files/${file.id}`],
+				},
+			});
+			const [item] = result.nodes.Create.items;
+			expect(item.json).toMatchObject({
+				model: 'p-image-edit',
+				status: 'succeeded',
+				fileName: 'night.png',
+			});
+			expect(fileOf(item, 'data', binaryMode).mimeType).toBe('image/png');
+		});
+
+		test('a failed prediction ends as an error naming it; with Continue On Fail the other items go on', async () => {
+			simulator.defaultPlan = {
+				processingMs: 50,
+				outcome: 'failed',
+				error: 'NSFW content detected',
+			};
+
+			const result = await runCreate(
+				{
+					model: 'p-image',
+					prompt: '={{ $json.prompt }}',
+					options: { downloadOutput: true, ...fastPolling },
+				},
+				[{ json: { prompt: 'one' } }, { json: { prompt: 'two' } }],
+				{ onError: 'continueRegularOutput' },
+				binaryMode,
+			);
+
+			expect(result.status).toBe('success');
+			const ids = lastCreated(2).map((prediction) => prediction.id);
+			const items = result.nodes.Create.items;
+			expect(items).toHaveLength(2);
+			const namedIds = items.map((item) => {
+				const match = /^Prediction (\S+) failed: NSFW content detected$/.exec(
+					String(item.json.error),
+				);
+				expect(match).not.toBeNull();
+				return match![1];
+			});
+			expect(namedIds.sort()).toEqual(ids.sort());
+			expect(items.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+			expect(simulator.requestsTo('/v1/predictions/delivery/')).toHaveLength(0);
+		});
+	},
+);
 
 describe('Pruna Create Prediction: errors and retries', () => {
 	test('422: the error names each field Pruna refused', async () => {

@@ -8,7 +8,8 @@ import {
 	sha256,
 	suiteSimulator,
 } from './fixtures';
-import { hashBinary, readBinary, runWorkflow } from './harness/run';
+import type { BinaryMode } from './harness/run';
+import { binaryModes, fileOf, hashBinary, readBinary, runWorkflow } from './harness/run';
 
 const simulator = suiteSimulator();
 /** Another origin, like a CDN: it serves content without a key and records what it was sent. */
@@ -23,13 +24,21 @@ function downloadNode(parameters: Record<string, unknown>, extra = {}) {
 	);
 }
 
-async function download(url: string, parameters: Record<string, unknown> = {}) {
+async function downloadIn(
+	binaryMode: BinaryMode,
+	url: string,
+	parameters: Record<string, unknown> = {},
+) {
 	return await runWorkflow(chain(downloadNode({ url, ...parameters })), {
 		credentials: credentialsFor(simulator),
+		binaryMode,
 	});
 }
 
-describe('Pruna Download Content', () => {
+describe.each(binaryModes)('Pruna Download Content (binary mode %s)', (binaryMode) => {
+	const download = async (url: string, parameters: Record<string, unknown> = {}) =>
+		await downloadIn(binaryMode, url, parameters);
+
 	test('downloads a generated PNG byte for byte, named after the URL and typed by Content-Type', async () => {
 		const path = 'xezq/52UGYRrRfqViaKmvYsEnENTh0qLDAWHptQ8jOnEHu7XC6AtKA/output_42_0.png';
 		const url = simulator.addContent(path, { kind: 'png', width: 128, height: 96 });
@@ -39,20 +48,21 @@ describe('Pruna Download Content', () => {
 		expect(result.status).toBe('success');
 		const [item] = result.nodes.Download.items;
 		const expected = simulator.contentBytes(path);
-		expect(item.json).toEqual({
+		// The JSON is the node's own; in combined mode the engine adds `_files` beside it.
+		expect({ ...item.json, _files: undefined }).toEqual({
 			url,
 			fileName: 'output_42_0.png',
 			mimeType: 'image/png',
 			fileSize: expected.length,
 		});
-		expect(item.binary?.data).toMatchObject({
+		expect(fileOf(item, 'data', binaryMode)).toMatchObject({
 			fileName: 'output_42_0.png',
 			mimeType: 'image/png',
 			fileExtension: 'png',
 		});
 		// Stored by id in n8n's filesystem binary store, not held in the item.
-		expect(item.binary?.data.id).toMatch(/^filesystem/);
-		expect(sha256(await readBinary(item.binary!.data))).toBe(sha256(expected));
+		expect(fileOf(item, 'data', binaryMode).id).toMatch(/^filesystem/);
+		expect(sha256(await readBinary(fileOf(item, 'data', binaryMode)))).toBe(sha256(expected));
 		expect(simulator.requests[0].headers.apikey).toBe(simulator.apiKey);
 	});
 
@@ -88,7 +98,9 @@ describe('Pruna Download Content', () => {
 			mimeType: 'video/mp4',
 			fileSize: 24 * 1024 * 1024,
 		});
-		expect(await hashBinary(item.binary!.data)).toBe(sha256(simulator.contentBytes(path)));
+		expect(await hashBinary(fileOf(item, 'data', binaryMode))).toBe(
+			sha256(simulator.contentBytes(path)),
+		);
 	});
 
 	test('fetches a URL on another host without the API key', async () => {
@@ -154,7 +166,7 @@ describe('Pruna Download Content', () => {
 
 		const result = await download(url, { options: { fileName: 'lion at sunset.png' } });
 
-		expect(result.nodes.Download.items[0].binary?.data).toMatchObject({
+		expect(fileOf(result.nodes.Download.items[0], 'data', binaryMode)).toMatchObject({
 			fileName: 'lion at sunset.png',
 			mimeType: 'image/png',
 		});
@@ -165,7 +177,10 @@ describe('Pruna Download Content', () => {
 
 		const result = await download(url, { binaryPropertyName: 'image' });
 
-		expect(Object.keys(result.nodes.Download.items[0].binary ?? {})).toEqual(['image']);
+		const [item] = result.nodes.Download.items;
+		expect(fileOf(item, 'image', binaryMode).fileName).toBe('output_5_0.png');
+		const files = binaryMode === 'combined' ? item.json._files : item.binary;
+		expect(Object.keys(files ?? {})).toEqual(['image']);
 	});
 
 	test('expired content (410) says it expired, 24 hours after generation', async () => {
@@ -206,7 +221,9 @@ describe('Pruna Download Content', () => {
 
 		expect(result.status).toBe('success');
 		const [item] = result.nodes.Download.items;
-		expect(sha256(await readBinary(item.binary!.data))).toBe(sha256(simulator.contentBytes(path)));
+		expect(sha256(await readBinary(fileOf(item, 'data', binaryMode)))).toBe(
+			sha256(simulator.contentBytes(path)),
+		);
 		expect(simulator.requestsTo(`/v1/predictions/delivery/${path}`)).toHaveLength(2);
 	});
 

@@ -9,7 +9,8 @@ import {
 	sha256,
 	suiteSimulator,
 } from './fixtures';
-import { runWorkflow, storeBinary } from './harness/run';
+import type { RunOptions, WorkflowJson } from './harness/run';
+import { binaryModes, runWorkflow, storeBinary } from './harness/run';
 import { makePng } from './simulator/png.ts';
 
 const simulator = suiteSimulator();
@@ -23,20 +24,23 @@ function uploadNode(parameters: Record<string, unknown> = {}, extra = {}) {
 	);
 }
 
-describe('Pruna Upload File', () => {
+describe.each(binaryModes)('Pruna Upload File (binary mode %s)', (binaryMode) => {
+	const run = async (workflow: WorkflowJson, options: RunOptions) =>
+		await runWorkflow(workflow, { ...options, binaryMode });
+
 	test('streams a 5 MB binary stored by id; Pruna receives it byte for byte', async () => {
 		const content = randomBytes(5 * 1024 * 1024);
 		const binary = await storeBinary(content, { fileName: 'clip.mp4', mimeType: 'video/mp4' });
 		expect(binary.id).toMatch(/^filesystem/);
 
-		const result = await runWorkflow(chain(uploadNode()), {
+		const result = await run(chain(uploadNode()), {
 			credentials: credentialsFor(simulator),
 			input: [{ json: {}, binary: { data: binary } }],
 		});
 
 		expect(result.status).toBe('success');
 		const [item] = result.nodes.Upload.items;
-		const stored = [...simulator.files.values()][0];
+		const [stored] = [...simulator.files.values()].slice(-1);
 		expect(stored.sha256).toBe(sha256(content));
 		expect(item.json).toMatchObject({
 			id: stored.id,
@@ -66,7 +70,7 @@ describe('Pruna Upload File', () => {
 		const png = makePng(320, 200);
 		const binary = await storeBinary(png, { fileName: 'cat.png', mimeType: 'image/png' });
 
-		const result = await runWorkflow(chain(uploadNode()), {
+		const result = await run(chain(uploadNode()), {
 			credentials: credentialsFor(simulator),
 			input: [{ json: {}, binary: { data: binary } }],
 		});
@@ -81,7 +85,7 @@ describe('Pruna Upload File', () => {
 	test('uploads binary data held in the item (not stored by id) too', async () => {
 		const content = Buffer.from('a small text file, kept in memory by n8n');
 
-		const result = await runWorkflow(chain(uploadNode()), {
+		const result = await run(chain(uploadNode()), {
 			credentials: credentialsFor(simulator),
 			input: [
 				{
@@ -105,13 +109,90 @@ describe('Pruna Upload File', () => {
 		});
 	});
 
+	test('a file held in the item as base64, larger than one read chunk, arrives byte for byte', async () => {
+		// 3 MiB + 2 bytes: three whole chunks and a padded tail, so the chunked decoding shows.
+		const content = randomBytes(3 * 1024 * 1024 + 2);
+
+		const result = await run(chain(uploadNode()), {
+			credentials: credentialsFor(simulator),
+			input: [
+				{
+					json: {},
+					binary: {
+						data: { data: content.toString('base64'), mimeType: 'application/zip' },
+					},
+				},
+			],
+		});
+
+		const [request] = simulator.requestsTo('/v1/files');
+		expect(Number(request.headers['content-length'])).toBe(request.bodyBytes);
+		expect(result.nodes.Upload.items[0].json).toMatchObject({
+			size: content.length,
+			checksums: { sha256: sha256(content) },
+		});
+	});
+
+	test('base64 with line breaks and no padding (not sliceable) is decoded whole, intact', async () => {
+		const content = randomBytes(1000);
+		const wrapped = content.toString('base64').replace(/=+$/, '').replace(/.{76}/g, '$&\r\n');
+
+		const result = await run(chain(uploadNode()), {
+			credentials: credentialsFor(simulator),
+			input: [{ json: {}, binary: { data: { data: wrapped, mimeType: 'application/zip' } } }],
+		});
+
+		expect(result.nodes.Upload.items[0].json).toMatchObject({
+			size: content.length,
+			checksums: { sha256: sha256(content) },
+		});
+	});
+
+	test.each(['data', '_files.data', ' _files.data '])(
+		"finds the file when Input Binary Field is '%s'",
+		async (typed) => {
+			const content = Buffer.from(`named ${typed}`);
+			const data = await storeBinary(content, { fileName: 'n.txt', mimeType: 'text/plain' });
+			const other = await storeBinary(Buffer.from('other'), {
+				fileName: 'o.txt',
+				mimeType: 'text/plain',
+			});
+
+			const result = await run(chain(uploadNode({ binaryPropertyName: typed })), {
+				credentials: credentialsFor(simulator),
+				input: [{ json: {}, binary: { other, data } }],
+			});
+
+			expect(result.status).toBe('success');
+			expect(result.nodes.Upload.items[0].json).toMatchObject({
+				name: 'n.txt',
+				checksums: { sha256: sha256(content) },
+			});
+		},
+	);
+
+	test('a missing file in the path form names what was typed and the files the item has', async () => {
+		const image = await storeBinary(Buffer.from('x'), { fileName: 'x.png', mimeType: 'image/png' });
+
+		const result = await run(chain(uploadNode({ binaryPropertyName: '_files.photo' })), {
+			credentials: credentialsFor(simulator),
+			input: [{ json: { photo: 'not a file' }, binary: { image } }],
+		});
+
+		expectNodeRaisedError(
+			result.error,
+			"No binary property '_files.photo' on item 0; it has: image",
+		);
+		expect(simulator.requestsTo('/v1/files')).toHaveLength(0);
+	});
+
 	test("File Name and MIME Type options override the binary's own, unicode included", async () => {
 		const binary = await storeBinary(Buffer.from('x'.repeat(100)), {
 			fileName: 'a.bin',
 			mimeType: 'application/octet-stream',
 		});
 
-		const result = await runWorkflow(
+		const result = await run(
 			chain(uploadNode({ options: { fileName: 'café "été".png', mimeType: 'image/png' } })),
 			{ credentials: credentialsFor(simulator), input: [{ json: {}, binary: { data: binary } }] },
 		);
@@ -130,7 +211,7 @@ describe('Pruna Upload File', () => {
 			mimeType: 'text/plain',
 		});
 
-		const result = await runWorkflow(chain(uploadNode({ binaryPropertyName: 'image' })), {
+		const result = await run(chain(uploadNode({ binaryPropertyName: 'image' })), {
 			credentials: credentialsFor(simulator),
 			input: [{ json: {}, binary: { data: other, image } }],
 		});
@@ -144,7 +225,7 @@ describe('Pruna Upload File', () => {
 	test('a missing binary property names the item and the properties it has, before any request', async () => {
 		const image = await storeBinary(Buffer.from('x'), { fileName: 'x.png', mimeType: 'image/png' });
 
-		const result = await runWorkflow(chain(uploadNode()), {
+		const result = await run(chain(uploadNode()), {
 			credentials: credentialsFor(simulator),
 			input: [{ json: {}, binary: { image } }],
 		});
@@ -155,7 +236,7 @@ describe('Pruna Upload File', () => {
 	});
 
 	test('an item without any binary says so', async () => {
-		const result = await runWorkflow(chain(uploadNode()), {
+		const result = await run(chain(uploadNode()), {
 			credentials: credentialsFor(simulator),
 			input: [{ json: { hello: 'world' } }],
 		});
@@ -172,7 +253,7 @@ describe('Pruna Upload File', () => {
 			mimeType: 'video/mp4',
 		});
 
-		const result = await runWorkflow(chain(uploadNode()), {
+		const result = await run(chain(uploadNode()), {
 			credentials: credentialsFor(simulator),
 			input: [{ json: {}, binary: { data: binary } }],
 		});
@@ -200,7 +281,7 @@ describe('Pruna Upload File', () => {
 			mimeType: 'image/png',
 		});
 
-		const result = await runWorkflow(chain(uploadNode()), {
+		const result = await run(chain(uploadNode()), {
 			credentials: credentialsFor(simulator),
 			input: [{ json: {}, binary: { data: binary } }],
 		});
@@ -221,7 +302,7 @@ describe('Pruna Upload File', () => {
 			),
 		);
 
-		const result = await runWorkflow(chain(uploadNode({}, { onError: 'continueRegularOutput' })), {
+		const result = await run(chain(uploadNode({}, { onError: 'continueRegularOutput' })), {
 			credentials: credentialsFor(simulator),
 			input: [
 				{ json: {}, binary: { data: good[0] } },

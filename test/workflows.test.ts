@@ -9,7 +9,8 @@ import {
 	sha256,
 	suiteSimulator,
 } from './fixtures';
-import { readBinary, runWorkflow, storeBinary } from './harness/run';
+import type { RunOptions, WorkflowJson } from './harness/run';
+import { binaryModes, fileOf, readBinary, runWorkflow, storeBinary } from './harness/run';
 
 const simulator = suiteSimulator();
 
@@ -28,7 +29,10 @@ const downloadNode = (extra = {}) =>
 		extra,
 	);
 
-describe('Pruna nodes chained in a workflow', () => {
+describe.each(binaryModes)('Pruna nodes chained in a workflow (binary mode %s)', (binaryMode) => {
+	const run = async (workflow: WorkflowJson, options: RunOptions) =>
+		await runWorkflow(workflow, { ...options, binaryMode });
+
 	test('10 items: every status is awaited at once, every file downloaded, each paired with its item', async () => {
 		const predictions = Array.from({ length: 10 }, (_, index) =>
 			simulator.addPrediction({
@@ -37,7 +41,7 @@ describe('Pruna nodes chained in a workflow', () => {
 			}),
 		);
 
-		const result = await runWorkflow(chain(statusNode(), downloadNode()), {
+		const result = await run(chain(statusNode(), downloadNode()), {
 			credentials: credentialsFor(simulator),
 			input: predictions.map(({ id }) => ({ json: { predictionId: id } })),
 		});
@@ -51,7 +55,9 @@ describe('Pruna nodes chained in a workflow', () => {
 			expect(statuses[index].pairedItem).toEqual({ item: index });
 			expect(downloads[index].pairedItem).toEqual({ item: index });
 			const expected = simulator.contentBytes(simulator.deliveryPathOf(id));
-			expect(sha256(await readBinary(downloads[index].binary!.data))).toBe(sha256(expected));
+			expect(sha256(await readBinary(fileOf(downloads[index], 'data', binaryMode)))).toBe(
+				sha256(expected),
+			);
 		}
 		// Concurrent, not one after the other: the first ten status requests are the ten predictions.
 		const firstRound = simulator
@@ -71,13 +77,10 @@ describe('Pruna nodes chained in a workflow', () => {
 		const ok2 = simulator.addPrediction({ processingMs: 100 });
 		const continueOnFail = { onError: 'continueRegularOutput' };
 
-		const result = await runWorkflow(
-			chain(statusNode(continueOnFail), downloadNode(continueOnFail)),
-			{
-				credentials: credentialsFor(simulator),
-				input: [ok1, failed, ok2].map(({ id }) => ({ json: { predictionId: id } })),
-			},
-		);
+		const result = await run(chain(statusNode(continueOnFail), downloadNode(continueOnFail)), {
+			credentials: credentialsFor(simulator),
+			input: [ok1, failed, ok2].map(({ id }) => ({ json: { predictionId: id } })),
+		});
 
 		expect(result.status).toBe('success');
 		const statuses = result.nodes['Get Status'].items;
@@ -86,9 +89,9 @@ describe('Pruna nodes chained in a workflow', () => {
 		});
 		const downloads = result.nodes.Download.items;
 		expect(downloads).toHaveLength(3);
-		expect(downloads[0].binary?.data.mimeType).toBe('image/png');
+		expect(fileOf(downloads[0], 'data', binaryMode).mimeType).toBe('image/png');
 		expect(downloads[1].json.error).toBe('The content URL is empty (item 1)');
-		expect(downloads[2].binary?.data.mimeType).toBe('image/png');
+		expect(fileOf(downloads[2], 'data', binaryMode).mimeType).toBe('image/png');
 		expect(downloads.map((item) => item.pairedItem)).toEqual([
 			{ item: 0 },
 			{ item: 1 },
@@ -104,7 +107,7 @@ describe('Pruna nodes chained in a workflow', () => {
 			mimeType: 'image/jpeg',
 		});
 
-		const result = await runWorkflow(
+		const result = await run(
 			chain(
 				prunaNode('Upload', nodeType.upload, { binaryPropertyName: 'data' }),
 				prunaNode('Download', nodeType.download, {
@@ -117,13 +120,42 @@ describe('Pruna nodes chained in a workflow', () => {
 
 		const [item] = result.nodes.Download.items;
 		expect(item.json).toMatchObject({ mimeType: 'image/jpeg', fileSize: content.length });
-		expect(sha256(await readBinary(item.binary!.copy))).toBe(sha256(content));
+		expect(sha256(await readBinary(fileOf(item, 'copy', binaryMode)))).toBe(sha256(content));
+	});
+
+	test('Download Content → Upload File: the file one node stored is the file the next one sends', async () => {
+		const path = 'a/b/output_7_0.png';
+		const url = simulator.addContent(path, { kind: 'png', width: 96, height: 64 });
+		const expected = simulator.contentBytes(path);
+
+		const result = await run(
+			chain(
+				prunaNode('Download', nodeType.download, { url, binaryPropertyName: 'picture' }),
+				prunaNode('Upload', nodeType.upload, {
+					binaryPropertyName: binaryMode === 'combined' ? '_files.picture' : 'picture',
+				}),
+			),
+			{ credentials: credentialsFor(simulator) },
+		);
+
+		expect(result.status).toBe('success');
+		// Where the engine left the downloaded file for the next node, in this mode.
+		expect(fileOf(result.nodes.Download.items[0], 'picture', binaryMode).fileName).toBe(
+			'output_7_0.png',
+		);
+		const [uploaded] = [...simulator.files.values()].slice(-1);
+		expect(uploaded.sha256).toBe(sha256(expected));
+		expect(result.nodes.Upload.items[0].json).toMatchObject({
+			name: 'output_7_0.png',
+			content_type: 'image/png',
+			size: expected.length,
+		});
 	});
 
 	test('a wrong key stops the workflow with a message that names the key, at the first node', async () => {
 		const { id } = simulator.addPrediction();
 
-		const result = await runWorkflow(chain(statusNode(), downloadNode()), {
+		const result = await run(chain(statusNode(), downloadNode()), {
 			credentials: credentialsFor(simulator, 'sk-wrong'),
 			input: [{ json: { predictionId: id } }],
 		});

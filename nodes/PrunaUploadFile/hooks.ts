@@ -35,7 +35,7 @@ export async function streamUploadBody(
 	const options = itemOptions<UploadOptions & IDataObject>(this);
 	const binary = getInputBinary(this, propertyName);
 
-	const content = await inputBinaryContent(this, propertyName, binary);
+	const content = await inputBinaryContent(this, binary);
 	if (content.size > maxUploadBytes) {
 		const sizeMb = (content.size / 1024 / 1024).toFixed(1);
 		throw new NodeOperationError(

@@ -28,3 +28,19 @@ const coreRequire = createRequire(packageRequire.resolve('n8n-core'));
 export const core = packageRequire('n8n-core') as typeof import('n8n-core');
 export const workflow = packageRequire('n8n-workflow') as typeof import('n8n-workflow');
 export const { Container } = coreRequire('@n8n/di') as typeof import('@n8n/di');
+
+/**
+ * The engine's own step that, under Execution Logic v2 (`binaryMode: 'combined'`), moves a node's
+ * stored output files from `item.binary` into `item.json._files`. Not exported from n8n-core's index;
+ * the harness applies it to a run's input items, as the engine does to a trigger's output.
+ */
+export const { convertBinaryData } = packageRequire(
+	'n8n-core/dist/utils/convert-binary-data.js',
+) as {
+	convertBinaryData(
+		workflowId: string,
+		executionId: string | undefined,
+		output: { data: Array<Array<import('n8n-workflow').INodeExecutionData>> },
+		binaryMode: string | undefined,
+	): Promise<{ data: Array<Array<import('n8n-workflow').INodeExecutionData>> }>;
+};

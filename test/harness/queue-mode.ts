@@ -16,8 +16,21 @@ export interface RunningRedis {
 	stop(): Promise<void>;
 }
 
+/**
+ * A fresh redis-server on a free port. A port chosen free can be taken before Redis binds it; Redis
+ * then exits saying so, and starts again on another, five tries at most.
+ */
 export async function startRedis(): Promise<RunningRedis> {
-	const port = await freePort();
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startRedisOnce(await freePort());
+		} catch (error) {
+			if (attempt >= 5 || !/Address already in use/.test(String(error))) throw error;
+		}
+	}
+}
+
+async function startRedisOnce(port: number): Promise<RunningRedis> {
 	const child = spawn(
 		'redis-server',
 		['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
@@ -30,6 +43,10 @@ export async function startRedis(): Promise<RunningRedis> {
 			10_000,
 		);
 		child.once('error', reject);
+		child.once('exit', () => {
+			clearTimeout(timer);
+			reject(new Error(`redis-server exited\n${output}`));
+		});
 		child.stdout.on('data', (chunk: Buffer) => {
 			output += chunk.toString();
 			if (output.includes('Ready to accept connections')) {

@@ -19,7 +19,7 @@ import type {
 } from 'n8n-workflow';
 
 import { getEngine } from './engine.ts';
-import { core, workflow as n8nWorkflow } from './n8n.ts';
+import { convertBinaryData, core, workflow as n8nWorkflow } from './n8n.ts';
 
 export interface WorkflowJson {
 	name?: string;
@@ -32,7 +32,16 @@ export interface RunOptions {
 	credentials: Record<string, ICredentialDataDecryptedObject>;
 	/** Items handed to the start node (the first node) as if a trigger had produced them. */
 	input?: INodeExecutionData[];
+	/**
+	 * The workflow's binary mode: `separate` (files in `item.binary`, n8n 1.x and 2.x's default) or
+	 * `combined` (Execution Logic v2: the engine moves stored files into `item.json._files`).
+	 */
+	binaryMode?: BinaryMode;
 }
+
+export type BinaryMode = 'separate' | 'combined';
+/** Both binary modes, for suites that move files to run in each. */
+export const binaryModes: BinaryMode[] = ['separate', 'combined'];
 
 export interface NodeRun {
 	items: INodeExecutionData[];
@@ -108,7 +117,7 @@ export async function startWorkflow(
 		activeVersionId: null,
 		nodes: definition.nodes,
 		connections: definition.connections,
-		settings: { executionOrder: 'v1' },
+		settings: { executionOrder: 'v1', binaryMode: options.binaryMode ?? 'separate' },
 		createdAt: new Date(),
 		updatedAt: new Date(),
 	} as IWorkflowBase;
@@ -123,11 +132,17 @@ export async function startWorkflow(
 		settings: workflowData.settings,
 	});
 	const startNode = definition.nodes[0];
+	// The input as a trigger's output reaches the next node: in combined mode the engine has moved
+	// its stored files into `json._files`.
+	const { data: inputs } = await convertBinaryData(
+		workflowData.id,
+		executionId,
+		{ data: [structuredClone(options.input ?? [{ json: {} }])] },
+		workflowData.settings?.binaryMode,
+	);
 	const runExecutionData = n8nWorkflow.createRunExecutionData({
 		executionData: {
-			nodeExecutionStack: [
-				{ node: startNode, data: { main: [options.input ?? [{ json: {} }]] }, source: null },
-			],
+			nodeExecutionStack: [{ node: startNode, data: { main: inputs }, source: null }],
 		},
 	});
 
@@ -153,6 +168,29 @@ export async function startWorkflow(
 		return { status: run.status, error: run.data.resultData.error, nodes, run };
 	});
 	return { done, settled, cancel: () => running.cancel() };
+}
+
+/**
+ * An output item's file by name, where the run's binary mode puts it: `item.binary` (separate) or
+ * `item.json._files` (combined). Fails when it is in the other place, so a suite that means to run in
+ * combined mode cannot pass by running in separate mode.
+ */
+export function fileOf(
+	item: INodeExecutionData,
+	name: string,
+	binaryMode: BinaryMode,
+): IBinaryData {
+	const inBinary = item.binary?.[name];
+	const inJson = (item.json._files as Record<string, IBinaryData> | undefined)?.[name];
+	const [wanted, other] = binaryMode === 'combined' ? [inJson, inBinary] : [inBinary, inJson];
+	if (!wanted || other) {
+		throw new Error(
+			`Expected file '${name}' in ${binaryMode === 'combined' ? 'json._files' : 'binary'} only; ` +
+				`binary has: ${Object.keys(item.binary ?? {}).join(', ') || 'nothing'}; ` +
+				`json._files has: ${Object.keys((item.json._files as object) ?? {}).join(', ') || 'nothing'}`,
+		);
+	}
+	return wanted;
 }
 
 export async function runWorkflow(
