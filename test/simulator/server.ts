@@ -358,6 +358,11 @@ export class PrunaSimulator {
 		while (this.requestsTo(pathPrefix).length < count) await delay(10);
 	}
 
+	/** Client connections open now: a stalled or abandoned request must not leave one behind. */
+	get openSockets(): number {
+		return this.sockets.size;
+	}
+
 	/** The most requests open at once (of any path) when one under `pathPrefix` arrived. */
 	maxInFlight(pathPrefix = '/'): number {
 		return Math.max(0, ...this.requestsTo(pathPrefix).map((request) => request.openAtArrival));

@@ -234,14 +234,16 @@ export async function sendToPruna<T = never>(
 			throw canceled(context, 'a free connection');
 		}
 
+		const connection = connectionOf(target);
 		let response: IN8nHttpFullResponse;
 		try {
 			response = (await context.helpers.httpRequestWithAuthentication.call(
 				context,
 				credentialType,
-				{ ...target, returnFullResponse: true },
+				connection.request,
 			)) as IN8nHttpFullResponse;
 		} catch (error) {
+			connection.close();
 			giveSlot();
 			if (ticket) quota?.abandon(ticket);
 			if (signal?.aborted) throw canceled(context, 'Pruna');
@@ -257,15 +259,21 @@ export async function sendToPruna<T = never>(
 		if (status === 429) {
 			// Nothing was done: wait for the reset (the quota knows it now) and send it again.
 			lastRateLimited = { ...response, body: await readErrorBody(response.body) };
+			connection.close();
 			continue;
 		}
 		if (status >= 300 && status < 400 && settings.followRedirects) {
-			url = await nextHop(context, url, response, ++hops);
+			try {
+				url = await nextHop(context, url, response, ++hops);
+			} finally {
+				connection.close();
+			}
 			endpoint = endpointAt(request.method, url, credential);
 			continue;
 		}
 		if (isTransientStatus(status)) {
 			const answered = { ...response, body: await readErrorBody(response.body) };
+			connection.close();
 			if (await afterFailure(`HTTP ${status}`)) continue;
 			const timedOut = outageTimedOut();
 			if (timedOut) throw timedOut;
@@ -275,14 +283,41 @@ export async function sendToPruna<T = never>(
 		try {
 			return { response, read: await settings.read(response) };
 		} catch (error) {
+			connection.close();
 			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
 			giveSlot();
 			if (await afterFailure('a body cut off')) continue;
 			throw outageTimedOut() ?? asNodeError(context.getNode(), error);
 		} finally {
+			// A body read to its end has closed its connection already; one given up on (stalled,
+			// refused by the store, cut off) has not, and nothing else would close it.
+			connection.close();
 			giveSlot();
 		}
 	}
+}
+
+/**
+ * One attempt's connection, and a way to close it. n8n's request helper puts the execution's stop
+ * signal in place of any signal a node passes, and once the headers have arrived the HTTP client's
+ * timeout no longer applies; a streamed body that stops arriving would keep its socket open until
+ * the server gives up. So the signal goes where n8n passes it on untouched: the options of the
+ * request's own connection agent (n8n makes one agent per request), where Node gives it to the
+ * socket. Aborting it destroys that socket, and only that one.
+ */
+function connectionOf(target: IHttpRequestOptions): {
+	request: IHttpRequestOptions;
+	close: () => void;
+} {
+	const controller = new AbortController();
+	const agentOptions = {
+		...target.agentOptions,
+		signal: controller.signal,
+	} as IHttpRequestOptions['agentOptions'];
+	return {
+		request: { ...target, returnFullResponse: true, agentOptions },
+		close: () => controller.abort(),
+	};
 }
 
 /** Waits for the quota to allow one more request; undefined when the wait budget ran out. */
