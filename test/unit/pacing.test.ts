@@ -12,16 +12,16 @@ function take(quota: Quota, now: number) {
 }
 
 describe('Quota', () => {
-	test('a published limit goes at once; the reset the answers give then holds the rest', () => {
-		const quota = new Quota(5, false, t0);
-		const tickets = [0, 1, 2, 3, 4].map(() => take(quota, t0));
-		// Nothing answered yet: Pruna's quotas are per minute.
-		expect(quota.tryTake(t0)).toEqual({ waitMs: 60_000 });
-		// The first answer says when the window ends; our own count says it is full.
-		quota.observe(tickets[0], 201, { limit: 5, remaining: 4, resetSeconds: 2 }, t0 + 10);
+	test('before any answer one request goes alone, even with a published limit; its headers open the window', () => {
+		const quota = new Quota(500, false, t0);
+		const probe = take(quota, t0);
+		// The account's quota may be below the published one: the others wait for the answer.
+		expect(quota.tryTake(t0)).toEqual({ waitMs: 1000 });
+		quota.observe(probe, 201, { limit: 5, remaining: 4, resetSeconds: 2 }, t0 + 10);
+		const tickets = [0, 1, 2, 3].map(() => take(quota, t0 + 20));
 		expect(quota.tryTake(t0 + 20)).toEqual({ waitMs: 2010 - 20 });
 		// Later answers round the same reset up from later moments: the earliest estimate stays.
-		for (const ticket of tickets.slice(1)) {
+		for (const ticket of tickets) {
 			quota.observe(ticket, 201, { limit: 5, remaining: 0, resetSeconds: 2 }, t0 + 900);
 		}
 		expect(quota.tryTake(t0 + 1000)).toEqual({ waitMs: 1010 });
@@ -30,10 +30,18 @@ describe('Quota', () => {
 		expect(quota.tryTake(t0 + 2010)).toEqual({ waitMs: 1000 });
 	});
 
+	test('a published limit is followed when the answers carry no RateLimit headers', () => {
+		const quota = new Quota(3, false, t0);
+		quota.observe(take(quota, t0), 201, {}, t0 + 5);
+		take(quota, t0 + 10);
+		take(quota, t0 + 10);
+		// Three a minute from the window's opening answer.
+		expect(quota.tryTake(t0 + 10)).toEqual({ waitMs: 60_000 - 5 });
+	});
+
 	test('after a reset one request goes first; its answer opens the window for the others', () => {
 		const quota = new Quota(2, false);
 		const first = take(quota, t0);
-		take(quota, t0);
 		quota.observe(first, 201, { remaining: 0, resetSeconds: 1 }, t0);
 		const probe = take(quota, t0 + 1000);
 		expect(quota.tryTake(t0 + 1000)).toEqual({ waitMs: 1000 });
@@ -69,6 +77,8 @@ describe('Quota', () => {
 
 	test('waiters are woken when the reset becomes known, not only by their timers', async () => {
 		const quota = new Quota(1, false);
+		const probe = take(quota, Date.now());
+		quota.observe(probe, 201, { remaining: 1, resetSeconds: 60 });
 		const ticket = take(quota, Date.now());
 		const startedAt = Date.now();
 		const waited = quota.wait(60_000, undefined);

@@ -45,13 +45,15 @@ export type TakeResult = { ticket: QuotaTicket } | { waitMs: number };
  * It learns the window from the answers: `RateLimit-Remaining` says how many more requests the
  * current window takes and `RateLimit-Reset` when it ends. While requests remain they start at once
  * (or, for a spread quota, evenly over what is left of the window); when none remain, callers wait
- * for the reset. After a reset, one request goes first and its answer opens the new window, so a
- * fixed window and a sliding one are both followed without guessing which Pruna runs. Answers to
- * requests sent in an earlier window are ignored, except a 429, which is always the truth.
+ * for the reset. Before the first answer, and after each reset, one request goes first and its
+ * answer opens the window, so a fixed window and a sliding one are both followed without guessing
+ * which Pruna runs, and an account whose quota is below the published one is not overrun by a first
+ * burst. Answers to requests sent in an earlier window are ignored, except a 429, which is always
+ * the truth.
  */
 export class Quota {
 	/** Requests the current window still takes, by our count; undefined: unknown, probe first. */
-	private remaining: number | undefined;
+	private remaining: number | undefined = undefined;
 	/** When the current window ends (ms since epoch), once an answer has said. */
 	private resetAt: number | undefined;
 	private windowStartedAt: number;
@@ -63,17 +65,17 @@ export class Quota {
 	private readonly wakers = new Set<() => void>();
 
 	/**
-	 * @param publishedLimit the documented per-minute limit, trusted for the first window
+	 * @param publishedLimit the documented per-minute limit, followed when answers carry no
+	 *   `RateLimit-*` headers (the headers, when present, are the account's own truth)
 	 * @param spread whether to space the starts over the window instead of spending it in a burst:
 	 *   for polling, so that many waiting items share the quota rather than spend a minute's worth in
 	 *   a few seconds and then stall. Up to one second's share may start at once.
 	 */
 	constructor(
-		publishedLimit: number | undefined,
+		private readonly publishedLimit: number | undefined,
 		private readonly spread: boolean,
 		now = Date.now(),
 	) {
-		this.remaining = publishedLimit;
 		this.windowStartedAt = now;
 	}
 
@@ -137,8 +139,10 @@ export class Quota {
 			// The answer that opens a window.
 			this.probing = false;
 			this.windowStartedAt = now;
-			// No header: nothing to pace by until a 429 says otherwise.
-			this.remaining = reading.remaining ?? Number.POSITIVE_INFINITY;
+			// No header: the published limit a minute, or nothing to pace by until a 429 says otherwise.
+			this.remaining =
+				reading.remaining ??
+				(this.publishedLimit === undefined ? Number.POSITIVE_INFINITY : this.publishedLimit - 1);
 			this.resetAt = endsAt;
 			// A new window's first second's share may go at once (the next take caps it).
 			this.spreadTokens = Number.POSITIVE_INFINITY;
