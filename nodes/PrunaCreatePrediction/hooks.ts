@@ -24,6 +24,7 @@ import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/pruna/to
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 import { checkModelInput } from './input-check';
+import { refuseRunOverSpendingLimit } from './spending-guard';
 
 interface CreateOptions extends Partial<WaitLimits> {
 	trySync?: boolean;
@@ -81,13 +82,14 @@ function refuseInvalidInput(context: IExecuteSingleFunctions, model: string, inp
  * Adds the model and its input to the create call. The pipeline sends it again only after a 429
  * (nothing was created then). When an earlier try of this node (n8n's Retry On Fail) already
  * created this item's prediction, that answer is used and nothing is sent. An item that fails
- * names the predictions its run created.
+ * names the predictions its run created. A run over Max Predictions per Run sends nothing.
  */
 export async function addModelAndInput(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
 	try {
+		refuseRunOverSpendingLimit(this);
 		const { headers, body, fingerprint } = predictionRequest(this);
 		const earlier = earlierAnswer(this, fingerprint);
 		configureRoutedRequest(this, {
