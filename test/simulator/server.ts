@@ -61,6 +61,8 @@ export type Fault =
 			code?: string;
 			message?: string;
 			headers?: Record<string, string>;
+			/** Answered after this long, like a struggling server (default: at once). */
+			afterMs?: number;
 	  }
 	| { kind: 'latency'; ms: number }
 	| { kind: 'reset' }
@@ -403,6 +405,7 @@ export class PrunaSimulator {
 			}
 			if (fault?.kind === 'status') {
 				await this.drain(request, record);
+				if (fault.afterMs) await delay(fault.afterMs);
 				for (const [name, value] of Object.entries(fault.headers ?? {})) {
 					response.setHeader(name, value);
 				}

@@ -87,6 +87,38 @@ describe('Quota', () => {
 		expect(Date.now() - startedAt).toBeLessThan(1000);
 	});
 
+	test('in flight to fill a quota: its rate times the shortest recent round trip, with headroom', () => {
+		const quota = new Quota(undefined, true);
+		// Nothing known yet: the run keeps its floor.
+		expect(quota.inFlightToFill()).toBe(0);
+		quota.observe(take(quota, t0), 200, { limit: 30_000, remaining: 29_999, resetSeconds: 60 }, t0);
+		expect(quota.inFlightToFill()).toBe(0);
+		quota.recordRoundTrip(120);
+		quota.recordRoundTrip(80);
+		quota.recordRoundTrip(200);
+		// 500 a second, 80 ms: 40, and half again.
+		expect(quota.inFlightToFill()).toBeCloseTo(60);
+		// A later, shorter window reset does not shorten the window.
+		quota.observe(
+			take(quota, t0 + 1),
+			200,
+			{ limit: 30_000, remaining: 100, resetSeconds: 2 },
+			t0 + 58_000,
+		);
+		expect(quota.inFlightToFill()).toBeCloseTo(60);
+	});
+
+	test('in flight to fill: the published limit without headers, no limit without either', () => {
+		const published = new Quota(600, false);
+		published.observe(take(published, t0), 201, {}, t0);
+		published.recordRoundTrip(1000);
+		expect(published.inFlightToFill()).toBeCloseTo(15);
+		const unknown = new Quota(undefined, false);
+		unknown.observe(take(unknown, t0), 200, {}, t0);
+		unknown.recordRoundTrip(50);
+		expect(unknown.inFlightToFill()).toBe(Number.POSITIVE_INFINITY);
+	});
+
 	test('readQuotaHeaders reads numbers and leaves out what is absent or malformed', () => {
 		expect(
 			readQuotaHeaders({

@@ -1,6 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
+import type { InFlightDemand } from './concurrency';
+
 /** What Pruna's `RateLimit-*` headers said on one answer. */
 export interface QuotaReading {
 	limit?: number;
@@ -31,6 +33,11 @@ const resetNewsMs = 100;
 /** How long a waiter sleeps when only an answer can tell it more (it is woken by the answer). */
 const answerWaitMs = 1_000;
 
+/** In-flight requests per request the quota allows in a round trip: room for jitter. */
+const inFlightHeadroom = 1.5;
+/** Round trips remembered; the shortest of them is the network's, without queueing. */
+const roundTripSamples = 32;
+
 /** A request that may start, and what its answer must be reported against. */
 export interface QuotaTicket {
 	readonly window: number;
@@ -51,7 +58,7 @@ export type TakeResult = { ticket: QuotaTicket } | { waitMs: number };
  * burst. Answers to requests sent in an earlier window are ignored, except a 429, which is always
  * the truth.
  */
-export class Quota {
+export class Quota implements InFlightDemand {
 	/** Requests the current window still takes, by our count; undefined: unknown, probe first. */
 	private remaining: number | undefined = undefined;
 	/** When the current window ends (ms since epoch), once an answer has said. */
@@ -63,6 +70,12 @@ export class Quota {
 	private spreadTokens = 0;
 	private spreadRefilledAt = Date.now();
 	private readonly wakers = new Set<() => void>();
+	/** Requests a window allows, and how long a window lasts (the longest reset seen). */
+	private limitPerWindow: number | undefined;
+	private windowMs: number | undefined;
+	private answered = false;
+	private readonly roundTripsMs: number[] = [];
+	private nextRoundTrip = 0;
 
 	/**
 	 * @param publishedLimit the documented per-minute limit, followed when answers carry no
@@ -125,6 +138,7 @@ export class Quota {
 	observe(ticket: QuotaTicket, status: number, reading: QuotaReading, now = Date.now()): void {
 		const endsAt =
 			reading.resetSeconds === undefined ? undefined : now + reading.resetSeconds * 1000;
+		this.learnRate(reading);
 		if (status === 429) {
 			this.remaining = 0;
 			this.resetAt = endsAt ?? now + answerWaitMs;
@@ -160,6 +174,41 @@ export class Quota {
 			// Waiters sleep until the reset they knew of: wake them when it is first known or earlier.
 			if (before === undefined || before - this.resetAt >= resetNewsMs) this.wakeAll();
 		}
+	}
+
+	private learnRate(reading: QuotaReading): void {
+		this.answered = true;
+		if (reading.limit !== undefined) this.limitPerWindow = reading.limit;
+		else if (reading.remaining !== undefined && this.limitPerWindow === undefined) {
+			this.limitPerWindow = reading.remaining + 1;
+		}
+		// A reset is never longer than the window it ends, so the longest seen is the closest.
+		if (reading.resetSeconds !== undefined && reading.resetSeconds > 0) {
+			this.windowMs = Math.max(this.windowMs ?? 0, reading.resetSeconds * 1000);
+		}
+	}
+
+	/**
+	 * A request's round trip, from sending it to its answer's headers; only of answers that measured
+	 * the network and the API (not a 429, not a failure), so a failing API does not raise it.
+	 */
+	recordRoundTrip(ms: number): void {
+		this.roundTripsMs[this.nextRoundTrip] = Math.max(1, ms);
+		this.nextRoundTrip = (this.nextRoundTrip + 1) % roundTripSamples;
+	}
+
+	/**
+	 * Requests in flight that use this quota fully: its rate times the round trip, with headroom
+	 * (Little's law). The round trip is the shortest of the recent ones: the network and the API,
+	 * without the time answers waited in a busy process, which more requests would not shorten.
+	 * 0 while nothing is known; Infinity when no limit is (no headers and no published limit).
+	 */
+	inFlightToFill(): number {
+		if (!this.answered || this.roundTripsMs.length === 0) return 0;
+		const limit = this.limitPerWindow ?? this.publishedLimit;
+		if (limit === undefined) return Number.POSITIVE_INFINITY;
+		const perMs = limit / (this.windowMs ?? assumedWindowMs);
+		return perMs * Math.min(...this.roundTripsMs) * inFlightHeadroom;
 	}
 
 	/** A request that got no answer (a dropped connection): it tells nothing, but frees the probe. */
