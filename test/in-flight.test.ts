@@ -11,7 +11,7 @@ const simulator = suiteSimulator();
 const deliveryPerMs = 10_000 / 60_000;
 const headroom = 1.5;
 
-async function downloadMany(items: number, roundTripMs: number, maxConcurrentRequests = 100) {
+async function downloadMany(items: number, roundTripMs: number, maxConcurrentRequests = 200) {
 	const urls = Array.from({ length: items }, (_, index) =>
 		simulator.addContent(`many/${index}/output_${index}_0.png`, { kind: 'png' }),
 	);
@@ -36,20 +36,20 @@ async function downloadMany(items: number, roundTripMs: number, maxConcurrentReq
 }
 
 describe('requests in flight sized to the work', () => {
-	test('at a 100 ms round trip, about the quota times the round trip: not the ceiling of 100', async () => {
+	test('at a 100 ms round trip, about the quota times the round trip: far below a ceiling of 200', async () => {
 		const mostInFlight = await downloadMany(200, 100);
 
-		// The shortest round trip is at least the added 100 ms, so the run sizes to at least 25;
-		// a busy machine lengthens it, but not past 2.5 times (60 in flight).
+		// The median round trip is at least the added 100 ms, so the run sizes to at least 25; a busy
+		// machine lengthens it (answers wait for the process), but not to 400 ms (100 in flight).
 		expect(mostInFlight).toBeGreaterThanOrEqual(Math.floor(deliveryPerMs * 100 * headroom));
-		expect(mostInFlight).toBeLessThanOrEqual(Math.ceil(deliveryPerMs * 250 * headroom));
+		expect(mostInFlight).toBeLessThanOrEqual(Math.ceil(deliveryPerMs * 400 * headroom));
 	}, 60_000);
 
 	test('at a 300 ms round trip, three times as many', async () => {
 		const mostInFlight = await downloadMany(300, 300);
 
 		expect(mostInFlight).toBeGreaterThanOrEqual(Math.floor(deliveryPerMs * 300 * headroom));
-		expect(mostInFlight).toBeLessThanOrEqual(100);
+		expect(mostInFlight).toBeLessThanOrEqual(200);
 	}, 60_000);
 
 	test('Max Requests at Once stays the ceiling', async () => {

@@ -35,7 +35,7 @@ const answerWaitMs = 1_000;
 
 /** In-flight requests per request the quota allows in a round trip: room for jitter. */
 const inFlightHeadroom = 1.5;
-/** Round trips remembered; the shortest of them is the network's, without queueing. */
+/** Round trips remembered; their median sizes the requests in flight. */
 const roundTripSamples = 32;
 
 /** A request that may start, and what its answer must be reported against. */
@@ -199,8 +199,9 @@ export class Quota implements InFlightDemand {
 
 	/**
 	 * Requests in flight that use this quota fully: its rate times the round trip, with headroom
-	 * (Little's law). The round trip is the shortest of the recent ones: the network and the API,
-	 * without the time answers waited in a busy process, which more requests would not shorten.
+	 * (Little's law). The round trip is the median of the recent ones, as a request holds its slot:
+	 * the network, the API and the time its answer waits in a busy process. One slow answer does
+	 * not move it; a slow API does, up to the ceiling (Max Requests at Once).
 	 * 0 while nothing is known; Infinity when no limit is (no headers and no published limit).
 	 */
 	inFlightToFill(): number {
@@ -208,7 +209,8 @@ export class Quota implements InFlightDemand {
 		const limit = this.limitPerWindow ?? this.publishedLimit;
 		if (limit === undefined) return Number.POSITIVE_INFINITY;
 		const perMs = limit / (this.windowMs ?? assumedWindowMs);
-		return perMs * Math.min(...this.roundTripsMs) * inFlightHeadroom;
+		const sorted = [...this.roundTripsMs].sort((a, b) => a - b);
+		return perMs * sorted[Math.floor(sorted.length / 2)] * inFlightHeadroom;
 	}
 
 	/** A request that got no answer (a dropped connection): it tells nothing, but frees the probe. */
