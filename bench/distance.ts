@@ -1,9 +1,10 @@
 /**
  * 10,000 items through Get Prediction Status (waiting) and Download Content, against a simulator
  * that enforces Pruna's status quota (30,000 a minute) and answers every request after 80 ms, as
- * for a user far from Pruna, beside the same run at a 0 ms round trip: what distance costs. Beside
- * each, routing alone (the hookless declarative node of floor-node.ts) makes the same two GETs per
- * item, so the CPU time and peak RSS per item show what is ours and what is n8n's.
+ * for a user far from Pruna, beside the same run at a 0 ms round trip: what distance costs. Each
+ * runs twice, alternating, and the quicker of each counts. Beside them, routing alone (the hookless
+ * declarative node of floor-node.ts) makes the same two GETs per item at 0 ms, so CPU time and peak
+ * RSS per item show what is ours and what is n8n's.
  * PRUNA_BENCH_DISTANCE_ITEMS sets a smaller count for a quick look; PRUNA_BENCH_DISTANCE_CEILING
  * runs ours with another Max Requests at Once than the default (how the default was chosen).
  */
@@ -80,6 +81,10 @@ interface Run {
 
 type Contender = 'ours' | 'routingAlone';
 
+function describe(run: Run): string {
+	return `${fmt.ms(run.wallMs)} (status ${fmt.ms(run.statusPhaseMs)}, download ${fmt.ms(run.wallMs - run.statusPhaseMs)}), CPU ${run.cpuMsPerItem.toFixed(2)} ms and peak RSS growth ${run.rssKiBPerItem.toFixed(1)} KiB per item, at most ${run.mostInFlight} requests in flight, status answers ${JSON.stringify(run.statusAnswers)}`;
+}
+
 /** One measured run in this process: the simulator in its own, as everywhere in the bench. */
 async function measuredRun(
 	contender: Contender,
@@ -154,7 +159,9 @@ async function runInChild(
 	if (code !== 0 || !line.startsWith('{')) {
 		throw new Error(`The ${contender} run at ${roundTripMs} ms failed: ${output}`);
 	}
-	return JSON.parse(line) as Run;
+	const run = JSON.parse(line) as Run;
+	console.log(`  ${contender} at ${roundTripMs} ms: ${describe(run)}`);
+	return run;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
@@ -173,18 +180,21 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
 
 export async function benchDistance(): Promise<BenchRow[]> {
 	const ceiling = chosenCeiling ?? defaultCeiling();
-	const far = await runInChild('ours', farRoundTripMs, chosenCeiling);
-	const near = await runInChild('ours', 0, chosenCeiling);
-	const floorFar = await runInChild('routingAlone', farRoundTripMs);
-	const floorNear = await runInChild('routingAlone', 0);
-
-	const describe = (run: Run) =>
-		`${fmt.ms(run.wallMs)} (status ${fmt.ms(run.statusPhaseMs)}, download ${fmt.ms(run.wallMs - run.statusPhaseMs)}), CPU ${run.cpuMsPerItem.toFixed(2)} ms and peak RSS growth ${run.rssKiBPerItem.toFixed(1)} KiB per item, at most ${run.mostInFlight} requests in flight, status answers ${JSON.stringify(run.statusAnswers)}`;
 	console.log(`${items} items through Get Prediction Status (waiting) and Download Content`);
-	console.log(`  ours at ${farRoundTripMs} ms: ${describe(far)}`);
-	console.log(`  ours at 0 ms: ${describe(near)}`);
-	console.log(`  routing alone at ${farRoundTripMs} ms: ${describe(floorFar)}`);
-	console.log(`  routing alone at 0 ms: ${describe(floorNear)}`);
+	// Other work on the machine comes and goes: each of ours runs twice, alternating, the quicker
+	// run of each counting (the one least slowed by others).
+	const quicker = (a: Run, b: Run) => (a.wallMs <= b.wallMs ? a : b);
+	const farRuns: Run[] = [];
+	const nearRuns: Run[] = [];
+	for (let round = 0; round < 2; round++) {
+		farRuns.push(await runInChild('ours', farRoundTripMs, chosenCeiling));
+		nearRuns.push(await runInChild('ours', 0, chosenCeiling));
+	}
+	const far = quicker(farRuns[0], farRuns[1]);
+	const near = quicker(nearRuns[0], nearRuns[1]);
+	// Routing alone at 0 ms: at 80 ms it opens a connection per item at once (thousands), which
+	// measures the machine's file-descriptor limit more than n8n.
+	const floorNear = await runInChild('routingAlone', 0);
 
 	const label = `${items.toLocaleString('en-US')} items, Status (wait) + Download`;
 	const distanceRatio = far.wallMs / near.wallMs;
@@ -192,7 +202,7 @@ export async function benchDistance(): Promise<BenchRow[]> {
 		{
 			name: `${label}: wall time at ${farRoundTripMs} ms round trip vs 0 ms`,
 			ours: fmt.ms(far.wallMs),
-			reference: `0 ms ${fmt.ms(near.wallMs)} (routing alone ${fmt.ms(floorFar.wallMs)} vs ${fmt.ms(floorNear.wallMs)})`,
+			reference: `0 ms ${fmt.ms(near.wallMs)}`,
 			ratio: distanceRatio,
 			goal: `≤ ${distanceGoal.toFixed(2)}×`,
 			met: distanceRatio <= distanceGoal,
@@ -222,10 +232,10 @@ export async function benchDistance(): Promise<BenchRow[]> {
 			met: true,
 		},
 		{
-			name: `… peak RSS growth per item (${farRoundTripMs} ms) vs routing alone`,
-			ours: `${far.rssKiBPerItem.toFixed(1)} KiB`,
-			reference: `routing alone ${floorFar.rssKiBPerItem.toFixed(1)} KiB`,
-			ratio: far.rssKiBPerItem / floorFar.rssKiBPerItem,
+			name: '… peak RSS growth per item (0 ms) vs routing alone',
+			ours: `${near.rssKiBPerItem.toFixed(1)} KiB`,
+			reference: `routing alone ${floorNear.rssKiBPerItem.toFixed(1)} KiB`,
+			ratio: near.rssKiBPerItem / floorNear.rssKiBPerItem,
 			goal: 'information',
 			met: true,
 		},

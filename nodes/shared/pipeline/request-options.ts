@@ -5,11 +5,11 @@ import { memoForItem } from './item-memo';
 /**
  * The most requests one node run keeps in flight (Max Requests at Once). Below it, a run keeps as
  * many as fill the quotas it uses at the measured round trip (concurrency.ts), so near Pruna a run
- * uses a few and only a distant user's runs reach it. At an 80 ms round trip the status quota (500
- * a second) needs about 60; `npm run bench -- distance` (10,000 items, status and download) took
- * 1.21× its 0 ms time with 32 and 1.08× with 100 at 1,000 items (see the README's Benchmarks).
+ * uses a few. 250 fills the status quota (500 a second, with half again for jitter) up to a round
+ * trip of about 330 ms. `npm run bench -- distance` (10,000 items, status and download, 80 ms
+ * against 0 ms) took 1.46× with a ceiling of 100 and 1.16× with 250 on the same machine.
  */
-export const defaultMaxConcurrentRequests = 100;
+export const defaultMaxConcurrentRequests = 250;
 /** How long one request may wait for Pruna's rate limit before its item fails. */
 export const defaultRateLimitWaitSeconds = 600;
 
