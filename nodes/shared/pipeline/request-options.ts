@@ -7,7 +7,8 @@ import { memoForItem } from './item-memo';
  * many as fill the quotas it uses at the measured round trip (concurrency.ts), so near Pruna a run
  * uses a few. 250 fills the status quota (500 a second, with half again for jitter) up to a round
  * trip of about 330 ms. `npm run bench -- distance` (10,000 items, status and download, 80 ms
- * against 0 ms) took 1.46× with a ceiling of 100 and 1.16× with 250 on the same machine.
+ * against 0 ms, single runs on a shared machine) took 1.46× with a ceiling of 100 and 1.16× with
+ * 250.
  */
 export const defaultMaxConcurrentRequests = 250;
 /** How long one request may wait for Pruna's rate limit before its item fails. */
