@@ -291,7 +291,6 @@ export async function sendToPruna<T = never>(
 		try {
 			return { response, read: await settings.read(response) };
 		} catch (error) {
-			connection.close();
 			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
 			giveSlot();
 			if (await afterFailure('a body cut off')) continue;
