@@ -3,6 +3,7 @@
  * reference measured in the same run and the goal. `npm run bench -- download` runs one.
  */
 import { benchBatch } from './batch.ts';
+import { benchDistance } from './distance.ts';
 import { benchDownload } from './download.ts';
 import { benchOutage } from './outage.ts';
 import { benchStatusChecks } from './status-checks.ts';
@@ -20,6 +21,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	batch: benchBatch,
 	status: benchStatusChecks,
 	time: benchTimeToResult,
+	distance: benchDistance,
 };
 
 const chosen = process.argv.slice(2).filter((name) => !name.startsWith('-'));

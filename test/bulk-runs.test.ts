@@ -307,3 +307,38 @@ test('Retry On Fail creates nothing twice: the second try reuses the predictions
 		[...sim.predictions.keys()].sort(),
 	);
 });
+
+/** The simulator's fixed windows: each starts with the first request after the last one ended. */
+function windowsOf(requests: Array<{ receivedAt: number; status?: number }>, windowMs: number) {
+	const windows: Array<{ startedAt: number; statuses: number[] }> = [];
+	for (const request of [...requests].sort((a, b) => a.receivedAt - b.receivedAt)) {
+		const current = windows.at(-1);
+		if (!current || request.receivedAt - current.startedAt >= windowMs) {
+			windows.push({ startedAt: request.receivedAt, statuses: [request.status ?? 0] });
+		} else current.statuses.push(request.status ?? 0);
+	}
+	return windows;
+}
+
+test("the first window is paced too: 60 creates against an account's quota below the published one (10 a window, p-image publishes 500 a minute), at most one 429 a window", async () => {
+	const sim = await withSimulator({ modelRateLimits: { 'p-image': 10 } });
+
+	const result = await runWorkflow(
+		chain(
+			prunaNode('Create', nodeType.create, { model: 'p-image', prompt: '={{ $json.prompt }}' }),
+		),
+		{ credentials: credentialsFor(sim), input: prompts(60) },
+	);
+
+	expect(result.status).toBe('success');
+	expect(result.nodes.Create.items).toHaveLength(60);
+	const creates = sim.requests.filter(
+		(request) => request.method === 'POST' && request.path === '/v1/predictions',
+	);
+	// Each prediction created once: only a 429 (nothing created) is sent again.
+	expect(count(answers(sim, 'POST', '/v1/predictions'), 201)).toBe(60);
+	expect(new Set(result.nodes.Create.items.map((item) => item.json.id)).size).toBe(60);
+	const windows = windowsOf(creates, 1000);
+	expect(windows.length).toBeGreaterThanOrEqual(6);
+	for (const window of windows) expect(count(window.statuses, 429)).toBeLessThanOrEqual(1);
+}, 30_000);

@@ -6,6 +6,7 @@ import { downloadRetryOption } from '../shared/pruna/download';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
 import { routedNodeBase, routedThroughPipeline } from '../shared/pipeline/routing';
 import { addModelAndInput, readCreatedPrediction } from './hooks';
+import { maxPredictionsPerRunOption } from './spending-guard';
 import {
 	customModel,
 	modelInputProperties,
@@ -109,6 +110,7 @@ export class PrunaCreatePrediction implements INodeType {
 				},
 				...waitOptionFields,
 				{ ...downloadRetryOption, displayOptions: { show: { downloadOutput: [true] } } },
+				maxPredictionsPerRunOption,
 				...pacingOptionFields,
 			]),
 		],

@@ -32,6 +32,7 @@ import {
 	withPossibleJobNote,
 } from './waiting';
 import { waitProfileOf } from '../shared/pruna/poll-schedule';
+import { refuseRunOverSpendingLimit } from './spending-guard';
 
 interface CreateOptions extends WaitOptions {
 	trySync?: boolean;
@@ -106,13 +107,14 @@ function refuseInvalidInput(context: IExecuteSingleFunctions, model: string, inp
  * Adds the model and its input to the create call. The pipeline sends it again only after a 429
  * (nothing was created then). When an earlier try of this node (n8n's Retry On Fail) already
  * created this item's prediction, that answer is used and nothing is sent. An item that fails
- * names the predictions its run created.
+ * names the predictions its run created. A run over Max Predictions per Run sends nothing.
  */
 export async function addModelAndInput(
 	this: IExecuteSingleFunctions,
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
 	try {
+		refuseRunOverSpendingLimit(this);
 		const { model, headers, body, fingerprint } = predictionRequest(this);
 		const earlier = earlierAnswer(this, fingerprint);
 		const trySync = headers['Try-Sync'] === 'true';

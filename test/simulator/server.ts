@@ -61,6 +61,8 @@ export type Fault =
 			code?: string;
 			message?: string;
 			headers?: Record<string, string>;
+			/** Answered after this long, like a struggling server (default: at once). */
+			afterMs?: number;
 	  }
 	| { kind: 'latency'; ms: number }
 	| { kind: 'reset' }
@@ -402,6 +404,11 @@ export class PrunaSimulator {
 		}));
 	}
 
+	/** Client connections open now: a stalled or abandoned request must not leave one behind. */
+	get openSockets(): number {
+		return this.sockets.size;
+	}
+
 	/** The most requests open at once (of any path) when one under `pathPrefix` arrived. */
 	maxInFlight(pathPrefix = '/'): number {
 		return Math.max(0, ...this.requestsTo(pathPrefix).map((request) => request.openAtArrival));
@@ -443,6 +450,7 @@ export class PrunaSimulator {
 			}
 			if (fault?.kind === 'status') {
 				await this.drain(request, record);
+				if (fault.afterMs) await delay(fault.afterMs);
 				for (const [name, value] of Object.entries(fault.headers ?? {})) {
 					response.setHeader(name, value);
 				}

@@ -12,16 +12,16 @@ function take(quota: Quota, now: number) {
 }
 
 describe('Quota', () => {
-	test('a published limit goes at once; the reset the answers give then holds the rest', () => {
-		const quota = new Quota(5, false, t0);
-		const tickets = [0, 1, 2, 3, 4].map(() => take(quota, t0));
-		// Nothing answered yet: Pruna's quotas are per minute.
-		expect(quota.tryTake(t0)).toEqual({ waitMs: 60_000 });
-		// The first answer says when the window ends; our own count says it is full.
-		quota.observe(tickets[0], 201, { limit: 5, remaining: 4, resetSeconds: 2 }, t0 + 10);
+	test('before any answer one request goes alone, even with a published limit; its headers open the window', () => {
+		const quota = new Quota(500, false, t0);
+		const probe = take(quota, t0);
+		// The account's quota may be below the published one: the others wait for the answer.
+		expect(quota.tryTake(t0)).toEqual({ waitMs: 1000 });
+		quota.observe(probe, 201, { limit: 5, remaining: 4, resetSeconds: 2 }, t0 + 10);
+		const tickets = [0, 1, 2, 3].map(() => take(quota, t0 + 20));
 		expect(quota.tryTake(t0 + 20)).toEqual({ waitMs: 2010 - 20 });
 		// Later answers round the same reset up from later moments: the earliest estimate stays.
-		for (const ticket of tickets.slice(1)) {
+		for (const ticket of tickets) {
 			quota.observe(ticket, 201, { limit: 5, remaining: 0, resetSeconds: 2 }, t0 + 900);
 		}
 		expect(quota.tryTake(t0 + 1000)).toEqual({ waitMs: 1010 });
@@ -30,10 +30,18 @@ describe('Quota', () => {
 		expect(quota.tryTake(t0 + 2010)).toEqual({ waitMs: 1000 });
 	});
 
+	test('a published limit is followed when the answers carry no RateLimit headers', () => {
+		const quota = new Quota(3, false, t0);
+		quota.observe(take(quota, t0), 201, {}, t0 + 5);
+		take(quota, t0 + 10);
+		take(quota, t0 + 10);
+		// Three a minute from the window's opening answer.
+		expect(quota.tryTake(t0 + 10)).toEqual({ waitMs: 60_000 - 5 });
+	});
+
 	test('after a reset one request goes first; its answer opens the window for the others', () => {
 		const quota = new Quota(2, false);
 		const first = take(quota, t0);
-		take(quota, t0);
 		quota.observe(first, 201, { remaining: 0, resetSeconds: 1 }, t0);
 		const probe = take(quota, t0 + 1000);
 		expect(quota.tryTake(t0 + 1000)).toEqual({ waitMs: 1000 });
@@ -69,12 +77,46 @@ describe('Quota', () => {
 
 	test('waiters are woken when the reset becomes known, not only by their timers', async () => {
 		const quota = new Quota(1, false);
+		const probe = take(quota, Date.now());
+		quota.observe(probe, 201, { remaining: 1, resetSeconds: 60 });
 		const ticket = take(quota, Date.now());
 		const startedAt = Date.now();
 		const waited = quota.wait(60_000, undefined);
 		quota.observe(ticket, 201, { remaining: 0, resetSeconds: 1 });
 		expect(await waited).toBe(true);
 		expect(Date.now() - startedAt).toBeLessThan(1000);
+	});
+
+	test('in flight to fill a quota: its rate times the median recent round trip, with headroom', () => {
+		const quota = new Quota(undefined, true);
+		// Nothing known yet: the run keeps its floor.
+		expect(quota.inFlightToFill()).toBe(0);
+		quota.observe(take(quota, t0), 200, { limit: 30_000, remaining: 29_999, resetSeconds: 60 }, t0);
+		expect(quota.inFlightToFill()).toBe(0);
+		quota.recordRoundTrip(80);
+		quota.recordRoundTrip(900);
+		quota.recordRoundTrip(60);
+		// 500 a second, 80 ms: 40, and half again; one slow answer does not count.
+		expect(quota.inFlightToFill()).toBeCloseTo(60);
+		// A later, shorter window reset does not shorten the window.
+		quota.observe(
+			take(quota, t0 + 1),
+			200,
+			{ limit: 30_000, remaining: 100, resetSeconds: 2 },
+			t0 + 58_000,
+		);
+		expect(quota.inFlightToFill()).toBeCloseTo(60);
+	});
+
+	test('in flight to fill: the published limit without headers, no limit without either', () => {
+		const published = new Quota(600, false);
+		published.observe(take(published, t0), 201, {}, t0);
+		published.recordRoundTrip(1000);
+		expect(published.inFlightToFill()).toBeCloseTo(15);
+		const unknown = new Quota(undefined, false);
+		unknown.observe(take(unknown, t0), 200, {}, t0);
+		unknown.recordRoundTrip(50);
+		expect(unknown.inFlightToFill()).toBe(Number.POSITIVE_INFINITY);
 	});
 
 	test('readQuotaHeaders reads numbers and leaves out what is absent or malformed', () => {

@@ -1,8 +1,30 @@
 /**
- * A cap on the requests one node run has in flight, so 1,000 items do not open 1,000 sockets (or
- * 1,000 uploads) at once. n8n's routing engine starts every item together; each request takes a
- * slot here first and gives it back when its answer has been read.
+ * The requests one node run keeps in flight, sized to the work. n8n's routing engine starts every
+ * item together; each request takes a slot here first and gives it back when its answer has been
+ * read. How many slots there are follows what the run's requests count against: enough to fill
+ * each quota at the measured round trip (see `Quota.inFlightToFill`), never more than the user's
+ * Max Requests at Once. 1,000 items then neither open 1,000 sockets at once nor leave a distant
+ * user's quota half used.
  */
+
+/** What a request's quota says about the requests worth having in flight for it. */
+export interface InFlightDemand {
+	/**
+	 * Requests in flight that would use the quota fully: 0 while nothing is known yet, Infinity when
+	 * the quota sets no limit (no `RateLimit-*` headers).
+	 */
+	inFlightToFill(): number;
+}
+
+/**
+ * Slots a run starts with, and never goes below: enough for a few requests to measure the round
+ * trip, few enough that an API that never answers well is not flooded.
+ */
+export const minimumInFlight = 4;
+
+/** A request to a host whose quota is not Pruna's (a CDN): only the user's ceiling applies. */
+const unpaced: InFlightDemand = { inFlightToFill: () => Number.POSITIVE_INFINITY };
+
 interface Waiter {
 	signal: AbortSignal | undefined;
 	resolve: (granted: boolean) => void;
@@ -10,19 +32,32 @@ interface Waiter {
 
 class Slots {
 	private active = 0;
+	/** Slots open now: grows by one per good answer up to the target (doubling per round trip). */
+	private allowed: number;
 	private readonly queue: Waiter[] = [];
+	private readonly demands = new Set<InFlightDemand>();
 	/** One abort listener per execution signal, not one per waiter: removing 1,000 listeners costs. */
 	private readonly watched = new WeakSet<AbortSignal>();
 
-	constructor(readonly capacity: number) {}
+	constructor(private readonly ceiling: number) {
+		this.allowed = Math.min(minimumInFlight, ceiling);
+	}
 
 	get idle(): boolean {
 		return this.active === 0 && this.queue.length === 0;
 	}
 
-	async take(signal: AbortSignal | undefined): Promise<boolean> {
+	/** The slots the run's quotas call for, between the floor and the user's ceiling. */
+	private target(): number {
+		let wanted = 0;
+		for (const demand of this.demands) wanted = Math.max(wanted, demand.inFlightToFill());
+		return Math.min(this.ceiling, Math.max(minimumInFlight, Math.ceil(wanted)));
+	}
+
+	async take(demand: InFlightDemand, signal: AbortSignal | undefined): Promise<boolean> {
 		if (signal?.aborted) return false;
-		if (this.active < this.capacity) {
+		this.demands.add(demand);
+		if (this.active < this.allowed) {
 			this.active++;
 			return true;
 		}
@@ -33,6 +68,28 @@ class Slots {
 		return await new Promise<boolean>((resolve) => this.queue.push({ signal, resolve }));
 	}
 
+	/**
+	 * An answer arrived (`good`: one that measured a real round trip, neither a 429 nor a failure).
+	 * Only good answers open more slots, so a slow or failing API does not grow the run's load.
+	 */
+	answered(good: boolean): void {
+		const target = this.target();
+		this.allowed = good ? Math.min(target, this.allowed + 1) : Math.min(target, this.allowed);
+		this.grantWaiting();
+	}
+
+	give(): void {
+		this.active--;
+		this.grantWaiting();
+	}
+
+	private grantWaiting(): void {
+		while (this.active < this.allowed && this.queue.length > 0) {
+			this.active++;
+			this.queue.shift()?.resolve(true);
+		}
+	}
+
 	private dropWaitersOf(signal: AbortSignal): void {
 		for (let index = this.queue.length - 1; index >= 0; index--) {
 			if (this.queue[index].signal !== signal) continue;
@@ -40,35 +97,42 @@ class Slots {
 			this.queue.splice(index, 1);
 		}
 	}
-
-	give(): void {
-		const next = this.queue.shift();
-		// The slot passes straight to the next in line, so `active` stays as it is.
-		if (next) next.resolve(true);
-		else this.active--;
-	}
 }
 
 const slotsByRun = new Map<string, Slots>();
 
-/** A slot for one request of the run `runKey`; call the returned function once the answer is read. */
+/** A request's slot: report its answer, then give it back once the answer is read. */
+export interface Slot {
+	answered(good: boolean): void;
+	give(): void;
+}
+
+/**
+ * A slot for one request of the run `runKey`, counting against `demand` (its quota; none for a host
+ * that is not Pruna's). `ceiling` is the run's Max Requests at Once. Undefined when the execution
+ * was stopped while waiting.
+ */
 export async function takeSlot(
 	runKey: string,
-	capacity: number,
+	ceiling: number,
+	demand: InFlightDemand | undefined,
 	signal: AbortSignal | undefined,
-): Promise<(() => void) | undefined> {
+): Promise<Slot | undefined> {
 	let slots = slotsByRun.get(runKey);
-	if (!slots) slotsByRun.set(runKey, (slots = new Slots(Math.max(1, Math.floor(capacity)))));
+	if (!slots) slotsByRun.set(runKey, (slots = new Slots(Math.max(1, Math.floor(ceiling)))));
 	const run = slots;
-	if (!(await run.take(signal))) {
+	if (!(await run.take(demand ?? unpaced, signal))) {
 		if (run.idle) slotsByRun.delete(runKey);
 		return undefined;
 	}
 	let given = false;
-	return () => {
-		if (given) return;
-		given = true;
-		run.give();
-		if (run.idle) slotsByRun.delete(runKey);
+	return {
+		answered: (good) => run.answered(good),
+		give: () => {
+			if (given) return;
+			given = true;
+			run.give();
+			if (run.idle) slotsByRun.delete(runKey);
+		},
 	};
 }

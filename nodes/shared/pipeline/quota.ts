@@ -1,6 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 import { sleep } from 'n8n-workflow';
 
+import type { InFlightDemand } from './concurrency';
+
 /** What Pruna's `RateLimit-*` headers said on one answer. */
 export interface QuotaReading {
 	limit?: number;
@@ -31,6 +33,11 @@ const resetNewsMs = 100;
 /** How long a waiter sleeps when only an answer can tell it more (it is woken by the answer). */
 const answerWaitMs = 1_000;
 
+/** In-flight requests per request the quota allows in a round trip: room for jitter. */
+const inFlightHeadroom = 1.5;
+/** Round trips remembered; their median sizes the requests in flight. */
+const roundTripSamples = 32;
+
 /** A request that may start, and what its answer must be reported against. */
 export interface QuotaTicket {
 	readonly window: number;
@@ -45,13 +52,15 @@ export type TakeResult = { ticket: QuotaTicket } | { waitMs: number };
  * It learns the window from the answers: `RateLimit-Remaining` says how many more requests the
  * current window takes and `RateLimit-Reset` when it ends. While requests remain they start at once
  * (or, for a spread quota, evenly over what is left of the window); when none remain, callers wait
- * for the reset. After a reset, one request goes first and its answer opens the new window, so a
- * fixed window and a sliding one are both followed without guessing which Pruna runs. Answers to
- * requests sent in an earlier window are ignored, except a 429, which is always the truth.
+ * for the reset. Before the first answer, and after each reset, one request goes first and its
+ * answer opens the window, so a fixed window and a sliding one are both followed without guessing
+ * which Pruna runs, and an account whose quota is below the published one is not overrun by a first
+ * burst. Answers to requests sent in an earlier window are ignored, except a 429, which is always
+ * the truth.
  */
-export class Quota {
+export class Quota implements InFlightDemand {
 	/** Requests the current window still takes, by our count; undefined: unknown, probe first. */
-	private remaining: number | undefined;
+	private remaining: number | undefined = undefined;
 	/** When the current window ends (ms since epoch), once an answer has said. */
 	private resetAt: number | undefined;
 	private windowStartedAt: number;
@@ -61,19 +70,25 @@ export class Quota {
 	private spreadTokens = 0;
 	private spreadRefilledAt = Date.now();
 	private readonly wakers = new Set<() => void>();
+	/** Requests a window allows, and how long a window lasts (the longest reset seen). */
+	private limitPerWindow: number | undefined;
+	private windowMs: number | undefined;
+	private answered = false;
+	private readonly roundTripsMs: number[] = [];
+	private nextRoundTrip = 0;
 
 	/**
-	 * @param publishedLimit the documented per-minute limit, trusted for the first window
+	 * @param publishedLimit the documented per-minute limit, followed when answers carry no
+	 *   `RateLimit-*` headers (the headers, when present, are the account's own truth)
 	 * @param spread whether to space the starts over the window instead of spending it in a burst:
 	 *   for polling, so that many waiting items share the quota rather than spend a minute's worth in
 	 *   a few seconds and then stall. Up to one second's share may start at once.
 	 */
 	constructor(
-		publishedLimit: number | undefined,
+		private readonly publishedLimit: number | undefined,
 		private readonly spread: boolean,
 		now = Date.now(),
 	) {
-		this.remaining = publishedLimit;
 		this.windowStartedAt = now;
 	}
 
@@ -123,6 +138,7 @@ export class Quota {
 	observe(ticket: QuotaTicket, status: number, reading: QuotaReading, now = Date.now()): void {
 		const endsAt =
 			reading.resetSeconds === undefined ? undefined : now + reading.resetSeconds * 1000;
+		this.learnRate(reading);
 		if (status === 429) {
 			this.remaining = 0;
 			this.resetAt = endsAt ?? now + answerWaitMs;
@@ -137,8 +153,10 @@ export class Quota {
 			// The answer that opens a window.
 			this.probing = false;
 			this.windowStartedAt = now;
-			// No header: nothing to pace by until a 429 says otherwise.
-			this.remaining = reading.remaining ?? Number.POSITIVE_INFINITY;
+			// No header: the published limit a minute, or nothing to pace by until a 429 says otherwise.
+			this.remaining =
+				reading.remaining ??
+				(this.publishedLimit === undefined ? Number.POSITIVE_INFINITY : this.publishedLimit - 1);
 			this.resetAt = endsAt;
 			// A new window's first second's share may go at once (the next take caps it).
 			this.spreadTokens = Number.POSITIVE_INFINITY;
@@ -156,6 +174,43 @@ export class Quota {
 			// Waiters sleep until the reset they knew of: wake them when it is first known or earlier.
 			if (before === undefined || before - this.resetAt >= resetNewsMs) this.wakeAll();
 		}
+	}
+
+	private learnRate(reading: QuotaReading): void {
+		this.answered = true;
+		if (reading.limit !== undefined) this.limitPerWindow = reading.limit;
+		else if (reading.remaining !== undefined && this.limitPerWindow === undefined) {
+			this.limitPerWindow = reading.remaining + 1;
+		}
+		// A reset is never longer than the window it ends, so the longest seen is the closest.
+		if (reading.resetSeconds !== undefined && reading.resetSeconds > 0) {
+			this.windowMs = Math.max(this.windowMs ?? 0, reading.resetSeconds * 1000);
+		}
+	}
+
+	/**
+	 * A request's round trip, from sending it to its answer's headers; only of answers that measured
+	 * the network and the API (not a 429, not a failure), so a failing API does not raise it.
+	 */
+	recordRoundTrip(ms: number): void {
+		this.roundTripsMs[this.nextRoundTrip] = Math.max(1, ms);
+		this.nextRoundTrip = (this.nextRoundTrip + 1) % roundTripSamples;
+	}
+
+	/**
+	 * Requests in flight that use this quota fully: its rate times the round trip, with headroom
+	 * (Little's law). The round trip is the median of the recent ones, as a request holds its slot:
+	 * the network, the API and the time its answer waits in a busy process. One slow answer does
+	 * not move it; a slow API does, up to the ceiling (Max Requests at Once).
+	 * 0 while nothing is known; Infinity when no limit is (no headers and no published limit).
+	 */
+	inFlightToFill(): number {
+		if (!this.answered || this.roundTripsMs.length === 0) return 0;
+		const limit = this.limitPerWindow ?? this.publishedLimit;
+		if (limit === undefined) return Number.POSITIVE_INFINITY;
+		const perMs = limit / (this.windowMs ?? assumedWindowMs);
+		const sorted = [...this.roundTripsMs].sort((a, b) => a - b);
+		return perMs * sorted[Math.floor(sorted.length / 2)] * inFlightHeadroom;
 	}
 
 	/** A request that got no answer (a dropped connection): it tells nothing, but frees the probe. */

@@ -174,7 +174,8 @@ function canceled(context: IExecuteSingleFunctions, waitingFor: string): NodeOpe
  * 1. puts a path (a routed request's `url`) on the credential's base URL, and lets the credential
  *    decide whether the key goes with it (only to the base URL's origin);
  * 2. paces it by the quota its endpoint counts against, shared by every run in this n8n process;
- * 3. takes one of the node run's slots, so only so many requests are in flight at once;
+ * 3. takes one of the node run's slots, so only as many requests are in flight as fill the quota
+ *    at the measured round trip, within the node's Max Requests at Once;
  * 4. retries as `policy` allows (a paid endpoint's never: see endpoints.ts), and waits out 429s
  *    for as long as the node's Rate Limit Wait allows;
  * 5. returns the final answer, whatever its status (`throwUnlessHttpSuccess` maps it to an error),
@@ -228,44 +229,59 @@ export async function sendToPruna<T = never>(
 				throw rateLimitWaitExceeded(context, startedAt);
 			}
 		}
-		const giveSlot = await takeSlot(runKey(context), pacing.maxConcurrentRequests, signal);
-		if (!giveSlot) {
+		const slot = await takeSlot(runKey(context), pacing.maxConcurrentRequests, quota, signal);
+		if (!slot) {
 			if (ticket) quota?.abandon(ticket);
 			throw canceled(context, 'a free connection');
 		}
+		const giveSlot = () => slot.give();
 
+		const connection = connectionOf(target);
+		const sentAt = Date.now();
 		let response: IN8nHttpFullResponse;
 		try {
 			response = (await context.helpers.httpRequestWithAuthentication.call(
 				context,
 				credentialType,
-				{ ...target, returnFullResponse: true },
+				connection.request,
 			)) as IN8nHttpFullResponse;
 		} catch (error) {
+			connection.close();
+			slot.answered(false);
 			giveSlot();
 			if (ticket) quota?.abandon(ticket);
 			if (signal?.aborted) throw canceled(context, 'Pruna');
 			if (isDroppedConnection(error) && (await afterFailure(describeFailure(error)))) continue;
 			throw outageTimedOut() ?? timeoutAsClearError(context, error, timeout);
 		}
-		if (ticket) quota?.observe(ticket, response.statusCode, readQuotaHeaders(response.headers));
-
 		const status = response.statusCode;
+		if (ticket) quota?.observe(ticket, status, readQuotaHeaders(response.headers));
+		// A 429 or a failing API measures no round trip worth sizing the run by.
+		const measured = status < 500 && status !== 429;
+		if (measured) quota?.recordRoundTrip(Date.now() - sentAt);
+		slot.answered(measured);
+
 		const success = status >= 200 && status < 300;
 		// Only a success about to be read (a streamed body) keeps its slot until it is read.
 		if (!(success && settings.read)) giveSlot();
 		if (status === 429) {
 			// Nothing was done: wait for the reset (the quota knows it now) and send it again.
 			lastRateLimited = { ...response, body: await readErrorBody(response.body) };
+			connection.close();
 			continue;
 		}
 		if (status >= 300 && status < 400 && settings.followRedirects) {
-			url = await nextHop(context, url, response, ++hops);
+			try {
+				url = await nextHop(context, url, response, ++hops);
+			} finally {
+				connection.close();
+			}
 			endpoint = endpointAt(request.method, url, credential);
 			continue;
 		}
 		if (isTransientStatus(status)) {
 			const answered = { ...response, body: await readErrorBody(response.body) };
+			connection.close();
 			if (await afterFailure(`HTTP ${status}`)) continue;
 			const timedOut = outageTimedOut();
 			if (timedOut) throw timedOut;
@@ -280,9 +296,35 @@ export async function sendToPruna<T = never>(
 			if (await afterFailure('a body cut off')) continue;
 			throw outageTimedOut() ?? asNodeError(context.getNode(), error);
 		} finally {
+			// A body read to its end has closed its connection already; one given up on (stalled,
+			// refused by the store, cut off) has not, and nothing else would close it.
+			connection.close();
 			giveSlot();
 		}
 	}
+}
+
+/**
+ * One attempt's connection, and a way to close it. n8n's request helper puts the execution's stop
+ * signal in place of any signal a node passes, and once the headers have arrived the HTTP client's
+ * timeout no longer applies; a streamed body that stops arriving would keep its socket open until
+ * the server gives up. So the signal goes where n8n passes it on untouched: the options of the
+ * request's own connection agent (n8n makes one agent per request), where Node gives it to the
+ * socket. Aborting it destroys that socket, and only that one.
+ */
+function connectionOf(target: IHttpRequestOptions): {
+	request: IHttpRequestOptions;
+	close: () => void;
+} {
+	const controller = new AbortController();
+	const agentOptions = {
+		...target.agentOptions,
+		signal: controller.signal,
+	} as IHttpRequestOptions['agentOptions'];
+	return {
+		request: { ...target, returnFullResponse: true, agentOptions },
+		close: () => controller.abort(),
+	};
 }
 
 /** Waits for the quota to allow one more request; undefined when the wait budget ran out. */
