@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type {
+	INode,
 	INodeParameters,
 	INodeProperties,
 	INodePropertyOptions,
@@ -24,10 +25,11 @@ import { addNodeTypes, getEngine } from './harness/engine';
 import { core, packageRoot } from './harness/n8n';
 import { runWorkflow } from './harness/run';
 
-const simulator = suiteSimulator({
-	rateLimitWindowMs: 2000,
-	// Pruna's limit for the new model is higher than its document says: the node must trust the
-	// document's 2 a minute for its first window, not learn 10 from the first answer.
+const simulator = suiteSimulator({ defaultPlan: { startingMs: 10, processingMs: 20 } });
+// An API whose answers carry no RateLimit-* headers, and that would take 10 creates of the new model:
+// the node has only the document's 2 a minute to pace by. Its own base URL, so its own quota.
+const headerless = suiteSimulator({
+	rateLimitHeaders: false,
 	modelRateLimits: { 'sketch-fast': 10 },
 	defaultPlan: { startingMs: 10, processingMs: 20 },
 });
@@ -83,8 +85,10 @@ beforeAll(async () => {
 		findModel: (name: string) => PrunaModel | undefined;
 	};
 	refreshedModels = (name) => catalog.findModel(name) as PrunaModel;
-	for (const name of ['sketch-fast', 'p-image-upscale'])
+	for (const name of ['sketch-fast', 'p-image-upscale']) {
 		simulator.defineModel(refreshedModels(name));
+		headerless.defineModel(refreshedModels(name));
+	}
 }, 300_000);
 
 const property = (name: string, model: string): INodeProperties | undefined =>
@@ -100,9 +104,14 @@ const inputOption = (model: string, field: string) =>
 	);
 
 /** Runs the refreshed Create Prediction node once over `input`. */
-const runCreate = (parameters: INodeParameters, input = [{ json: {} }]) =>
-	runWorkflow(chain(prunaNode('Create', nodeType.create, parameters)), {
-		credentials: credentialsFor(simulator),
+const runCreate = (
+	parameters: INodeParameters,
+	input = [{ json: {} }],
+	api = simulator,
+	extra: Partial<INode> = {},
+) =>
+	runWorkflow(chain(prunaNode('Create', nodeType.create, parameters, extra)), {
+		credentials: credentialsFor(api),
 		input,
 	});
 
@@ -211,24 +220,30 @@ describe('the Create Prediction node built from it', () => {
 		expect(property('prompt', 'p-image-edit')).toBeUndefined();
 	});
 
-	// First of the runs: the model's quota has learned nothing from an answer yet.
-	test("paces the new model by its published rate limit from the first request: 2 in the first window, though Pruna's answers would allow 10", async () => {
+	test("paces the new model by its published rate limit when Pruna's answers say none: 2 a minute, though the API would take 10", async () => {
 		const result = await runCreate(
 			{
 				model: 'sketch-fast',
 				prompt: '={{ $json.prompt }}',
 				palette: 'warm',
 				reference_images: ['https://example.com/a.png'],
+				options: { rateLimitWaitSeconds: 5 },
 			},
 			[{ json: { prompt: 'a' } }, { json: { prompt: 'b' } }, { json: { prompt: 'c' } }],
+			headerless,
+			{ onError: 'continueRegularOutput' },
 		);
 
 		expect(result.status).toBe('success');
-		expect(creates().map((request) => request.status)).toEqual([201, 201, 201]);
-		// The third waited for the simulator's 2 s window to end (margin for a slow machine); a node
-		// that did not know the limit would have sent it as soon as the first answer said 9 remained.
-		const [first, , third] = creates().map((request) => request.receivedAt);
-		expect(third - first).toBeGreaterThanOrEqual(1500);
+		const sent = headerless.requestsTo('/v1/predictions').filter((r) => r.method === 'POST');
+		expect(sent.map((request) => request.status)).toEqual([201, 201]);
+		// The third would wait for the minute to end, beyond its Rate Limit Wait: it fails at once,
+		// unsent. A node that did not know the limit would have sent all three.
+		const errors = result.nodes.Create.items
+			.map((item) => item.json.error)
+			.filter((error) => error !== undefined);
+		expect(errors).toHaveLength(1);
+		expect(String(errors[0])).toMatch(/^Rate limit reached: Pruna's quota had no room/);
 	});
 
 	test('runs the new model: its fields, as set, reach Pruna under its name', async () => {

@@ -97,6 +97,8 @@ export interface SimulatorOptions {
 	rateLimitWindowMs?: number;
 	/** `fixed` (default): windows start with their first request. `sliding`: the last window at every moment. */
 	rateLimitWindow?: 'fixed' | 'sliding';
+	/** false: answers carry no `RateLimit-*` headers (a proxy that strips them); limits still apply. */
+	rateLimitHeaders?: boolean;
 	fileTtlSeconds?: number;
 	contentTtlSeconds?: number;
 	/** Sent as `X-Poll-Interval` on status answers when set. */
@@ -560,9 +562,11 @@ export class PrunaSimulator {
 			this.options.rateLimitWindow === 'sliding'
 				? this.countSliding(key, limit, windowMs)
 				: this.countFixed(key, limit, windowMs);
-		response.setHeader('RateLimit-Limit', String(limit));
-		response.setHeader('RateLimit-Remaining', String(remaining));
-		response.setHeader('RateLimit-Reset', String(Math.max(0, Math.ceil(resetMs / 1000))));
+		if (this.options.rateLimitHeaders !== false) {
+			response.setHeader('RateLimit-Limit', String(limit));
+			response.setHeader('RateLimit-Remaining', String(remaining));
+			response.setHeader('RateLimit-Reset', String(Math.max(0, Math.ceil(resetMs / 1000))));
+		}
 		if (!allowed) {
 			throw new ApiFailure(
 				429,
