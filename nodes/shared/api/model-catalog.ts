@@ -5,8 +5,8 @@
  * fields a model defines; the test simulator validates inputs against it. Types and helpers only:
  * the data lives in those two files.
  */
-import { modelFacts } from './models.generated';
-import { fieldDescriptions, fieldNotes, modelSummaries } from './model-notes';
+import { modelFacts } from './models.generated.ts';
+import { fieldDescriptions, fieldNotes, modelSummaries } from './model-notes.ts';
 
 export type ModelTask =
 	| 'textToImage'
