@@ -165,9 +165,10 @@ export function outageTimeoutError(context: IExecuteSingleFunctions, facts: Wait
  * Polls until the prediction is succeeded, failed or canceled, or `maxWaitSeconds` have passed.
  * Without a `first` reading (a prediction just created) it pauses before the first check. Pauses
  * follow the schedule, counted from `createdAt` (when the prediction was created, if known; else
- * when the wait began), unless Pruna's `X-Poll-Interval` says otherwise. Waits with n8n's `sleep`, so cancelling the execution stops the wait at once. A check that meets
- * a 5xx, a 429 or a dropped connection is tried again, with backoff, until Max Wait: a bad minute
- * of the API is not a failure of the prediction. 401, 404 and 410 end the wait at once.
+ * when the wait began), unless Pruna's `X-Poll-Interval` says otherwise. Waits with n8n's `sleep`,
+ * so cancelling the execution stops the wait at once. A check that meets a 5xx, a 429 or a dropped
+ * connection is tried again, with backoff, until Max Wait: a bad minute of the API is not a failure
+ * of the prediction. 401, 404 and 410 end the wait at once.
  */
 export async function waitForPrediction(
 	context: IExecuteSingleFunctions,
