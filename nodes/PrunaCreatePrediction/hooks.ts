@@ -20,6 +20,7 @@ import {
 	throwUnlessPredictionSucceeded,
 	waitForPrediction,
 } from '../shared/pruna/polling';
+import { waitProfileOf } from '../shared/pruna/poll-schedule';
 import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/pruna/tool-mode';
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
@@ -31,7 +32,6 @@ import {
 	userTimeoutMs,
 	withPossibleJobNote,
 } from './waiting';
-import { waitProfileOf } from '../shared/pruna/poll-schedule';
 import { refuseRunOverSpendingLimit } from './spending-guard';
 
 interface CreateOptions extends WaitOptions {
