@@ -342,3 +342,45 @@ test("the first window is paced too: 60 creates against an account's quota below
 	expect(windows.length).toBeGreaterThanOrEqual(6);
 	for (const window of windows) expect(count(window.statuses, 429)).toBeLessThanOrEqual(1);
 }, 30_000);
+
+describe('Try-Sync and the quota', () => {
+	const imageCreate = (items: number) =>
+		runWorkflow(
+			chain(
+				prunaNode('Create', nodeType.create, {
+					model: 'p-image',
+					prompt: '={{ $json.prompt }}',
+					options: { downloadOutput: true },
+				}),
+			),
+			{ credentials: credentialsFor(simulator), input: prompts(items) },
+		);
+	const createsSentWithTrySync = () =>
+		simulator.requests
+			.filter((request) => request.method === 'POST' && request.path === '/v1/predictions')
+			.map((request) => request.headers['try-sync'] === 'true');
+
+	test('a single image goes with Try-Sync: its answer brings the result, no status check', async () => {
+		await withSimulator({ defaultPlan: { startingMs: 0, processingMs: 100 } });
+		const result = await imageCreate(1);
+		expectEvery(result, 'Create', 1);
+		expect(createsSentWithTrySync()).toEqual([true]);
+		expect(answers(simulator, 'GET', '/v1/predictions/status/')).toEqual([]);
+	});
+
+	test("a batch's requests whose answers others wait for (the window's first, the soundings) go without Try-Sync; the claims between them keep it", async () => {
+		await withSimulator({ defaultPlan: { startingMs: 0, processingMs: 100 } });
+		const result = await imageCreate(12);
+		expectEvery(result, 'Create', 12);
+		expect(result.nodes.Create.items.every((item) => item.binary?.data)).toBe(true);
+		// Alone on a fresh key, the claims double: 1, 2, 4, then 8 (of which 4 are left); each round
+		// ends with a request that sounds the key. Held, those answers would hold the rest of the
+		// batch for a whole generation. The window's first goes alone, so it arrives first.
+		const sent = createsSentWithTrySync();
+		expect(sent[0]).toBe(false);
+		expect(sent.filter((trySync) => !trySync)).toHaveLength(4);
+		expect(sent.filter((trySync) => trySync)).toHaveLength(8);
+		// The items sent without Try-Sync follow their prediction by its ID: one check or more each.
+		expect(answers(simulator, 'GET', '/v1/predictions/status/').length).toBeGreaterThanOrEqual(4);
+	});
+});

@@ -10,7 +10,7 @@ import { findModel } from '../shared/api/model-catalog';
 import { memoForItem } from '../shared/pipeline/item-memo';
 import { itemOptions } from '../shared/pipeline/request-options';
 import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
-import { getBaseUrl } from '../shared/pipeline/transport';
+import { getBaseUrl, heldAnswerDropped } from '../shared/pipeline/transport';
 import { downloadRetryPolicy, downloadToBinary } from '../shared/pruna/download';
 import type { PredictionStatus, WaitOptions } from '../shared/pruna/polling';
 import {
@@ -187,7 +187,8 @@ export const readCreatedPrediction = readSuccess(
 		const progress = createProgress(this);
 		progress.answered = true;
 		// An async answer to a Try-Sync create comes after Pruna held it: the job is that old already.
-		const createdAt = progress.trySync ? progress.sentAt : Date.now();
+		// One the pipeline sent without Try-Sync (it opened a quota window) was answered at once.
+		const createdAt = progress.trySync && !heldAnswerDropped(this) ? progress.sentAt : Date.now();
 		const baseUrl = await getBaseUrl(this);
 		if (typeof response.body === 'object' && response.body !== null) {
 			rememberCreated(this, fingerprint, response.body as IDataObject);

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteSingleFunctions } from 'n8n-workflow';
 
 import { memoForItem } from '../shared/pipeline/item-memo';
 import { isDroppedConnection } from '../shared/pipeline/retry';
+import { heldAnswerDropped } from '../shared/pipeline/transport';
 import { waitProfileOf } from '../shared/pruna/poll-schedule';
 
 /**
@@ -86,16 +87,17 @@ export function withPossibleJobNote(
 ): unknown {
 	const progress = createProgress(context);
 	if (progress.answered || !mayHaveStartedJob(error)) return error;
+	const trySync = progress.trySync && !heldAnswerDropped(context);
 	const nodeError = error as { message: string; description?: string | null };
 	const subject = `Create prediction with ${model}`;
 	const reason = nodeError.message.startsWith(subject)
 		? nodeError.message
 		: `${subject}: ${nodeError.message}`;
 	nodeError.message = `${reason}. A prediction may exist and be billed: its ID never arrived`;
-	const why = progress.trySync
+	const why = trySync
 		? 'With Try-Sync, Pruna answers only when the output is ready (up to 60 s), so the ID comes with the answer, which was lost.'
 		: 'Pruna may have started it before the answer, with its ID, was lost.';
-	const whatToDo = progress.trySync
+	const whatToDo = trySync
 		? 'To keep the ID even when a connection drops, set Options → Try Sync off: the create then answers at once and the node follows the prediction by its ID.'
 		: '';
 	nodeError.description = [

@@ -11,27 +11,104 @@ function take(quota: Quota, now: number) {
 	return taken.ticket;
 }
 
+/** Takes tickets while the quota gives them at `now`; how many, and whether the last one sounds. */
+function takeAll(quota: Quota, now: number) {
+	const tickets = [];
+	for (let taken = quota.tryTake(now); 'ticket' in taken; taken = quota.tryTake(now)) {
+		tickets.push(taken.ticket);
+		if (taken.ticket.answerAwaited) break;
+	}
+	return tickets;
+}
+
 describe('Quota', () => {
 	test('before any answer one request goes alone, even with a published limit; its headers open the window', () => {
-		const quota = new Quota(500, false, t0);
+		const quota = new Quota(500, {}, t0);
 		const probe = take(quota, t0);
+		expect(probe.answerAwaited).toBe(true);
 		// The account's quota may be below the published one: the others wait for the answer.
 		expect(quota.tryTake(t0)).toEqual({ waitMs: 1000 });
 		quota.observe(probe, 201, { limit: 5, remaining: 4, resetSeconds: 2 }, t0 + 10);
-		const tickets = [0, 1, 2, 3].map(() => take(quota, t0 + 20));
-		expect(quota.tryTake(t0 + 20)).toEqual({ waitMs: 2010 - 20 });
-		// Later answers round the same reset up from later moments: the earliest estimate stays.
-		for (const ticket of tickets) {
-			quota.observe(ticket, 201, { limit: 5, remaining: 0, resetSeconds: 2 }, t0 + 900);
-		}
+		// Nothing says yet whether others use the key: one request sounds it, the others wait.
+		const sounding = take(quota, t0 + 20);
+		expect(sounding.answerAwaited).toBe(true);
+		expect(quota.tryTake(t0 + 20)).toEqual({ waitMs: 1000 });
+		quota.observe(sounding, 201, { limit: 5, remaining: 0, resetSeconds: 2 }, t0 + 900);
+		// None left: wait for the reset the first answer gave (later answers round it up from later).
 		expect(quota.tryTake(t0 + 1000)).toEqual({ waitMs: 1010 });
 		// Then a new window: one request first.
 		take(quota, t0 + 2010);
 		expect(quota.tryTake(t0 + 2010)).toEqual({ waitMs: 1000 });
 	});
 
+	test('claims double while the key use is unknown; a process alone then claims half of what remains, round after round', () => {
+		const quota = new Quota(undefined, {}, t0);
+		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
+		let keyRemaining = 99;
+		const claims: number[] = [];
+		for (let round = 0; keyRemaining > 0; round++) {
+			const tickets = takeAll(quota, t0 + 1);
+			// Each claim ends with the request that sounds the key again.
+			expect(tickets.map((ticket) => ticket.answerAwaited)).toEqual([
+				...Array(tickets.length - 1).fill(false),
+				true,
+			]);
+			claims.push(tickets.length);
+			// Only this process uses the key: its remaining falls by exactly what it sent.
+			keyRemaining -= tickets.length;
+			quota.observe(tickets[tickets.length - 1], 201, { remaining: keyRemaining }, t0 + 2);
+		}
+		// 1, 2, 4 and 8: 15 requests of the key's use seen, all ours; then half of what remains.
+		expect(claims).toEqual([1, 2, 4, 8, 42, 21, 10, 5, 3, 1, 1, 1]);
+		expect(quota.tryTake(t0 + 3)).toEqual({ waitMs: 60_000 - 3 });
+	});
+
+	test("a process claims half its measured share of what remains: the others' use shows in the headers", () => {
+		const quota = new Quota(undefined, {}, t0);
+		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 97, resetSeconds: 60 }, t0);
+		const sounding = take(quota, t0 + 1);
+		// Ours: 1; the key fell by 9: others sent 8.
+		quota.observe(sounding, 201, { remaining: 88 }, t0 + 2);
+		// A ninth of 88, halved: 4, the last of them sounding again.
+		expect(takeAll(quota, t0 + 3)).toHaveLength(4);
+	});
+
+	test('a share carries into the next window; a window overrun halves it, an old one is forgotten', () => {
+		const quota = new Quota(undefined, {}, t0);
+		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 97, resetSeconds: 10 }, t0);
+		// Ours 1 of the key's 4: a share of a quarter; half of it of 93.
+		quota.observe(take(quota, t0 + 1), 201, { remaining: 93 }, t0 + 2);
+		expect(takeAll(quota, t0 + 3)).toHaveLength(11);
+		// The next window: half a quarter of it at once after its first answer.
+		const probe = take(quota, t0 + 10_000);
+		quota.observe(probe, 201, { limit: 100, remaining: 96, resetSeconds: 10 }, t0 + 10_001);
+		const next = takeAll(quota, t0 + 10_002);
+		expect(next).toHaveLength(12);
+		// Together the shares overran it.
+		quota.observe(next[0], 429, { remaining: 0, resetSeconds: 5 }, t0 + 10_003);
+		const afterOverrun = take(quota, t0 + 15_003);
+		quota.observe(afterOverrun, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 15_004);
+		expect(takeAll(quota, t0 + 15_005)).toHaveLength(Math.floor(0.125 * 99 * 0.5));
+		// Two windows later with nothing measured, nobody knows who uses the key: one sounds first.
+		const later = take(quota, t0 + 60_000);
+		quota.observe(later, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 60_001);
+		expect(takeAll(quota, t0 + 60_002)).toHaveLength(1);
+	});
+
+	test("a window's first request refused (its reset came early) overruns no share", () => {
+		const quota = new Quota(undefined, {}, t0);
+		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 97, resetSeconds: 10 }, t0);
+		quota.observe(take(quota, t0 + 1), 201, { remaining: 93 }, t0 + 2);
+		takeAll(quota, t0 + 3);
+		const early = take(quota, t0 + 10_000);
+		quota.observe(early, 429, { remaining: 0, resetSeconds: 1 }, t0 + 10_001);
+		const probe = take(quota, t0 + 11_001);
+		quota.observe(probe, 201, { limit: 100, remaining: 96, resetSeconds: 10 }, t0 + 11_002);
+		expect(takeAll(quota, t0 + 11_003)).toHaveLength(12);
+	});
+
 	test('a published limit is followed when the answers carry no RateLimit headers', () => {
-		const quota = new Quota(3, false, t0);
+		const quota = new Quota(3, {}, t0);
 		quota.observe(take(quota, t0), 201, {}, t0 + 5);
 		take(quota, t0 + 10);
 		take(quota, t0 + 10);
@@ -40,7 +117,7 @@ describe('Quota', () => {
 	});
 
 	test('after a reset one request goes first; its answer opens the window for the others', () => {
-		const quota = new Quota(2, false);
+		const quota = new Quota(2, {});
 		const first = take(quota, t0);
 		quota.observe(first, 201, { remaining: 0, resetSeconds: 1 }, t0);
 		const probe = take(quota, t0 + 1000);
@@ -51,7 +128,7 @@ describe('Quota', () => {
 	});
 
 	test('a 429 empties the window until its reset, even for a request of an earlier window', () => {
-		const quota = new Quota(undefined, false);
+		const quota = new Quota(undefined, {});
 		const probe = take(quota, t0);
 		quota.observe(probe, 200, { remaining: 100, resetSeconds: 60 }, t0);
 		const ticket = take(quota, t0 + 1);
@@ -60,13 +137,13 @@ describe('Quota', () => {
 	});
 
 	test('an answer without headers leaves nothing to pace by', () => {
-		const quota = new Quota(undefined, false);
+		const quota = new Quota(undefined, {});
 		quota.observe(take(quota, t0), 200, {}, t0);
 		for (let index = 0; index < 1000; index++) take(quota, t0 + 1);
 	});
 
 	test("a spread quota lets one second's share go at once, then one start per share of the window", () => {
-		const quota = new Quota(undefined, true);
+		const quota = new Quota(undefined, { spread: true });
 		const probe = take(quota, t0);
 		quota.observe(probe, 200, { remaining: 600, resetSeconds: 60 }, t0);
 		// 600 over 60 s: 10 a second; then one per 60 s / 590 left.
@@ -76,7 +153,7 @@ describe('Quota', () => {
 	});
 
 	test('waiters are woken when the reset becomes known, not only by their timers', async () => {
-		const quota = new Quota(1, false);
+		const quota = new Quota(1, {});
 		const probe = take(quota, Date.now());
 		quota.observe(probe, 201, { remaining: 1, resetSeconds: 60 });
 		const ticket = take(quota, Date.now());
@@ -88,7 +165,7 @@ describe('Quota', () => {
 	});
 
 	test('in flight to fill a quota: its rate times the median recent round trip, with headroom', () => {
-		const quota = new Quota(undefined, true);
+		const quota = new Quota(undefined, { spread: true });
 		// Nothing known yet: the run keeps its floor.
 		expect(quota.inFlightToFill()).toBe(0);
 		quota.observe(take(quota, t0), 200, { limit: 30_000, remaining: 29_999, resetSeconds: 60 }, t0);
@@ -109,11 +186,11 @@ describe('Quota', () => {
 	});
 
 	test('in flight to fill: the published limit without headers, no limit without either', () => {
-		const published = new Quota(600, false);
+		const published = new Quota(600, {});
 		published.observe(take(published, t0), 201, {}, t0);
 		published.recordRoundTrip(1000);
 		expect(published.inFlightToFill()).toBeCloseTo(15);
-		const unknown = new Quota(undefined, false);
+		const unknown = new Quota(undefined, {});
 		unknown.observe(take(unknown, t0), 200, {}, t0);
 		unknown.recordRoundTrip(50);
 		expect(unknown.inFlightToFill()).toBe(Number.POSITIVE_INFINITY);

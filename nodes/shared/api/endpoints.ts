@@ -21,6 +21,12 @@ export interface Endpoint {
 	 * pipeline never sends it again, except after a 429 (which means Pruna did nothing).
 	 */
 	paid?: boolean;
+	/**
+	 * A request header with which the server holds its answer until the job is done (Try-Sync). The
+	 * pipeline leaves it out of a request whose answer others are waiting for (one that opens a
+	 * quota window or measures the key's use): a held answer would hold them all.
+	 */
+	holdsAnswerHeader?: string;
 }
 
 /**
@@ -34,6 +40,7 @@ export const createPrediction = {
 	headers: { 'Content-Type': 'application/json' },
 	quota: 'model',
 	paid: true,
+	holdsAnswerHeader: 'Try-Sync',
 } as const satisfies Endpoint;
 
 /**

@@ -14,6 +14,12 @@ export interface InFlightDemand {
 	 * the quota sets no limit (no `RateLimit-*` headers).
 	 */
 	inFlightToFill(): number;
+	/**
+	 * Whether the quota itself bounds its requests in flight (it lets go only what the key has room
+	 * for now, as a claim): then only the user's ceiling applies, not the run's measured size, so a
+	 * window's claim goes at once even while answers are slow (Try-Sync holds them a generation).
+	 */
+	readonly boundsInFlight?: boolean;
 }
 
 /**
@@ -26,6 +32,7 @@ export const minimumInFlight = 4;
 const unpaced: InFlightDemand = { inFlightToFill: () => Number.POSITIVE_INFINITY };
 
 interface Waiter {
+	demand: InFlightDemand;
 	signal: AbortSignal | undefined;
 	resolve: (granted: boolean) => void;
 }
@@ -57,7 +64,7 @@ class Slots {
 	async take(demand: InFlightDemand, signal: AbortSignal | undefined): Promise<boolean> {
 		if (signal?.aborted) return false;
 		this.demands.add(demand);
-		if (this.active < this.allowed) {
+		if (this.active < this.roomFor(demand)) {
 			this.active++;
 			return true;
 		}
@@ -65,7 +72,7 @@ class Slots {
 			this.watched.add(signal);
 			signal.addEventListener('abort', () => this.dropWaitersOf(signal), { once: true });
 		}
-		return await new Promise<boolean>((resolve) => this.queue.push({ signal, resolve }));
+		return await new Promise<boolean>((resolve) => this.queue.push({ demand, signal, resolve }));
 	}
 
 	/**
@@ -83,8 +90,13 @@ class Slots {
 		this.grantWaiting();
 	}
 
+	/** Requests in flight at which a request of `demand` waits. */
+	private roomFor(demand: InFlightDemand): number {
+		return demand.boundsInFlight ? this.ceiling : this.allowed;
+	}
+
 	private grantWaiting(): void {
-		while (this.active < this.allowed && this.queue.length > 0) {
+		while (this.queue.length > 0 && this.active < this.roomFor(this.queue[0].demand)) {
 			this.active++;
 			this.queue.shift()?.resolve(true);
 		}

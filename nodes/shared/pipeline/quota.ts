@@ -37,26 +37,76 @@ const answerWaitMs = 1_000;
 const inFlightHeadroom = 1.5;
 /** Round trips remembered; their median sizes the requests in flight. */
 const roundTripSamples = 32;
+/**
+ * Requests of the key's use a claiming quota must have seen in a window before it trusts the
+ * share it measured, unless some were others'; until then its claims double from 1 (1, 2, 4, 8), so
+ * a process that does not yet know whether others use the key does not spend a window on a guess.
+ */
+const shareSampleSize = 8;
+/**
+ * A claim is this fraction of the process's share of what remains. Shares are measured over
+ * different moments by each process, so they may add up to more than the whole: with half, they fit
+ * up to twice the whole, for one more sounding each time what remains halves (a round trip each).
+ */
+const claimFraction = 0.5;
+/** A share measured longer ago than this many windows says nothing of who uses the key now. */
+const shareMemoryWindows = 2;
 
 /** A request that may start, and what its answer must be reported against. */
 export interface QuotaTicket {
 	readonly window: number;
+	/**
+	 * Others wait for this request's answer (it opens the window, or sounds what the key has left
+	 * before the next claim): a request the server would hold (Try-Sync) should not be held.
+	 */
+	readonly answerAwaited: boolean;
 }
 
 export type TakeResult = { ticket: QuotaTicket } | { waitMs: number };
 
+export interface QuotaSpending {
+	/**
+	 * Space the starts evenly over what is left of the window instead of claiming: for polling, so
+	 * that many waiting items share the quota rather than spend a minute's worth in a few seconds
+	 * and then stall. Up to one second's share may start at once.
+	 */
+	spread?: boolean;
+	/**
+	 * The claims bound the requests in flight (`InFlightDemand.boundsInFlight`): for creates, whose
+	 * answers may be held for a generation, so a window's claim goes at once.
+	 */
+	boundsInFlight?: boolean;
+}
+
 /**
  * One quota of Pruna's (an endpoint, or a model's creates, for one key on one origin), shared by
- * every item and every run in this n8n process.
+ * every item and every run in this n8n process, and, through Pruna's headers, with every other
+ * process that uses the key (queue mode's workers): `RateLimit-Remaining` counts what all of them
+ * used, and is all they share.
  *
  * It learns the window from the answers: `RateLimit-Remaining` says how many more requests the
- * current window takes and `RateLimit-Reset` when it ends. While requests remain they start at once
- * (or, for a spread quota, evenly over what is left of the window); when none remain, callers wait
- * for the reset. Before the first answer, and after each reset, one request goes first and its
- * answer opens the window, so a fixed window and a sliding one are both followed without guessing
- * which Pruna runs, and an account whose quota is below the published one is not overrun by a first
+ * current window takes and `RateLimit-Reset` when it ends. When none remain, callers wait for the
+ * reset. Before the first answer, and after each reset, one request goes first and its answer
+ * opens the window, so a fixed window and a sliding one are both followed without guessing which
+ * Pruna runs, and an account whose quota is below the published one is not overrun by a first
  * burst. Answers to requests sent in an earlier window are ignored, except a 429, which is always
  * the truth.
+ *
+ * What remains is spent in one of two ways:
+ * - **Spread** (status checks): starts are spaced evenly over what is left of the window. A process
+ *   that spaces its starts by the key's remaining slows as others use it, so processes together
+ *   never spend more than remains.
+ * - **Claims** (creates, uploads, downloads): one request sounds what the key has left (the window's
+ *   first request is one); then a claim of half this process's share of it goes at once, its last
+ *   request sounding again. The share is measured between soundings: when the key's remaining fell
+ *   by d while this process sent n requests, it made n/d of the key's use. Processes that each
+ *   claim half their own measured share of what remains never claim more than remains together,
+ *   even when their measures are off by half, so they converge instead of colliding; a process
+ *   alone measures 1 and spends a window in a few round trips (half, a quarter…). A sounding's
+ *   answer is never held (see `answerAwaited`), so a claim follows within a round trip whatever
+ *   the claimed requests' answers wait for. Until a window has shown enough of the key's use (or
+ *   any of others'), claims double from 1; a share is kept from one window to the next while it is
+ *   fresh, halved when the window was overrun.
  */
 export class Quota implements InFlightDemand {
 	/** Requests the current window still takes, by our count; undefined: unknown, probe first. */
@@ -65,7 +115,8 @@ export class Quota implements InFlightDemand {
 	private resetAt: number | undefined;
 	private windowStartedAt: number;
 	private window = 0;
-	private probing = false;
+	/** A request whose answer the others wait for is out (the window's first, or a sounding). */
+	private sounding = false;
 	/** For a spread quota: starts allowed now, refilled at the window's remaining rate. */
 	private spreadTokens = 0;
 	private spreadRefilledAt = Date.now();
@@ -78,39 +129,67 @@ export class Quota implements InFlightDemand {
 	private nextRoundTrip = 0;
 
 	/**
+	 * The current claim's requests not yet started, before the one that ends it by sounding again;
+	 * and the claim's size, that sounding included.
+	 */
+	private claimLeft = 0;
+	private claimSize = 0;
+	/** Requests sent since the last sounding, and those a sounding's answer measures (itself too). */
+	private sentSinceSounding = 0;
+	private soundingMeasures = 0;
+	/** The key's remaining as the last sounding's answer said, in this window. */
+	private soundedRemaining: number | undefined;
+	/** This window's measurements: requests of ours, and the key's use while they were made. */
+	private windowOwn = 0;
+	private windowKeyUse = 0;
+	/** Whether a 429 said this window was overrun. */
+	private overran = false;
+	/** The share the last windows measured, and when; undefined until one has. */
+	private carriedShare: number | undefined;
+	private carriedShareAt = 0;
+	private readonly spread: boolean;
+	readonly boundsInFlight: boolean;
+
+	/**
 	 * @param publishedLimit the documented per-minute limit, followed when answers carry no
 	 *   `RateLimit-*` headers (the headers, when present, are the account's own truth)
-	 * @param spread whether to space the starts over the window instead of spending it in a burst:
-	 *   for polling, so that many waiting items share the quota rather than spend a minute's worth in
-	 *   a few seconds and then stall. Up to one second's share may start at once.
 	 */
 	constructor(
 		private readonly publishedLimit: number | undefined,
-		private readonly spread: boolean,
+		spending: QuotaSpending = {},
 		now = Date.now(),
 	) {
+		this.spread = spending.spread === true;
+		this.boundsInFlight = spending.boundsInFlight === true && !this.spread;
 		this.windowStartedAt = now;
 	}
 
 	/** A ticket to start a request now, or how long to wait before asking again. */
 	tryTake(now = Date.now()): TakeResult {
-		if (this.resetAt !== undefined && now >= this.resetAt) {
-			// The window is over; the next answer says what the new one allows.
-			this.resetAt = undefined;
-			this.remaining = undefined;
-			this.window++;
-		}
-		if (this.remaining === undefined) {
-			if (this.probing) return { waitMs: answerWaitMs };
-			this.probing = true;
-			return this.start();
-		}
-		if (this.remaining <= 0) {
+		if (this.resetAt !== undefined && now >= this.resetAt) this.endWindow(now);
+		if (this.remaining !== undefined && this.remaining <= 0) {
 			const endsAt = this.resetAt ?? this.windowStartedAt + assumedWindowMs;
 			return { waitMs: Math.max(1, endsAt - now) };
 		}
-		if (this.spread && this.resetAt !== undefined && this.resetAt > now) {
-			const perMs = this.remaining / (this.resetAt - now);
+		if (this.remaining !== undefined && this.spread) return this.takeSpread(now);
+		if (this.remaining === undefined || this.claimLeft <= 0) {
+			// The window's first request, or the next sounding: the others wait for its answer.
+			if (this.sounding) return { waitMs: answerWaitMs };
+			this.sounding = true;
+			this.soundingMeasures = this.sentSinceSounding + 1;
+			this.sentSinceSounding = 0;
+			if (this.remaining !== undefined) this.remaining--;
+			return this.start(true);
+		}
+		this.claimLeft--;
+		this.remaining--;
+		this.sentSinceSounding++;
+		return this.start(false);
+	}
+
+	private takeSpread(now: number): TakeResult {
+		if (this.resetAt !== undefined && this.resetAt > now) {
+			const perMs = this.remaining! / (this.resetAt - now);
 			const burst = Math.max(1, perMs * 1000);
 			this.spreadTokens = Math.min(
 				burst,
@@ -122,58 +201,131 @@ export class Quota implements InFlightDemand {
 			}
 			this.spreadTokens--;
 		}
-		this.remaining--;
-		return this.start();
+		this.remaining!--;
+		return this.start(false);
 	}
 
-	private start(): TakeResult {
-		return { ticket: { window: this.window } };
+	private start(answerAwaited: boolean): TakeResult {
+		return { ticket: { window: this.window, answerAwaited } };
+	}
+
+	/** The window is over; the next answer says what the new one allows. */
+	private endWindow(now: number): void {
+		if (this.windowKeyUse > 0) {
+			this.carriedShare = this.windowOwn / this.windowKeyUse;
+			this.carriedShareAt = now;
+		}
+		// Shares that overran the window together: the next window starts from half of ours.
+		if (this.overran && this.carriedShare !== undefined) this.carriedShare /= 2;
+		this.overran = false;
+		this.resetAt = undefined;
+		this.remaining = undefined;
+		// A sounding still out belongs to the old window: the new one's first request goes now.
+		this.sounding = false;
+		this.window++;
+		this.claimLeft = 0;
+		this.claimSize = 0;
+		this.sentSinceSounding = 0;
+		this.soundedRemaining = undefined;
+		this.windowOwn = 0;
+		this.windowKeyUse = 0;
+	}
+
+	/** Our share of the key's use, once enough of it has been seen to trust; undefined: not yet. */
+	private share(now: number): number | undefined {
+		// Enough of the key's use seen, or any of it by others: this window's measure.
+		if (this.windowKeyUse >= shareSampleSize || this.windowKeyUse > this.windowOwn) {
+			return this.windowOwn / this.windowKeyUse;
+		}
+		const memoryMs = shareMemoryWindows * (this.windowMs ?? assumedWindowMs);
+		if (this.carriedShare !== undefined && now - this.carriedShareAt <= memoryMs) {
+			return this.carriedShare;
+		}
+		return undefined;
+	}
+
+	/** A sounding was answered: what the key's use was since the last one, and the next claim. */
+	private claimAfterSounding(keyRemaining: number | undefined, now: number): void {
+		if (keyRemaining === undefined) {
+			// No headers: nothing to measure a share by, nobody to share with that could be seen.
+			this.claimLeft = this.claimSize = this.remaining!;
+			return;
+		}
+		if (this.soundedRemaining !== undefined) {
+			const keyUse = this.soundedRemaining - keyRemaining;
+			// Fewer than our own: some of ours arrived after the sounding; measure nothing.
+			if (keyUse >= this.soundingMeasures) {
+				this.windowOwn += this.soundingMeasures;
+				this.windowKeyUse += keyUse;
+			}
+		}
+		this.soundedRemaining = keyRemaining;
+		const share = this.share(now);
+		// The claim ends with the next sounding: at least that one request, whatever the share.
+		this.claimSize =
+			share === undefined
+				? Math.max(1, this.claimSize * 2)
+				: Math.max(1, Math.floor(share * this.remaining! * claimFraction));
+		this.claimLeft = this.claimSize - 1;
 	}
 
 	/**
 	 * Reports an answer, with the `RateLimit-*` headers it carried. Waiters are woken only when the
-	 * answer may let one of them go (a window opened, or more room than counted), not on every answer:
-	 * with 1,000 items waiting that would be a million wake-ups.
+	 * answer may let one of them go (a window opened, a sounding answered, or more room than
+	 * counted), not on every answer: with 1,000 items waiting that would be a million wake-ups.
 	 */
 	observe(ticket: QuotaTicket, status: number, reading: QuotaReading, now = Date.now()): void {
 		const endsAt =
 			reading.resetSeconds === undefined ? undefined : now + reading.resetSeconds * 1000;
 		this.learnRate(reading);
+		const isSounding = ticket.answerAwaited && ticket.window === this.window && this.sounding;
 		if (status === 429) {
+			// A window's first request refused: its reset came early, no share overran it.
+			if (!(isSounding && this.remaining === undefined)) this.overran = true;
+			if (isSounding) this.sounding = false;
 			this.remaining = 0;
 			this.resetAt = endsAt ?? now + answerWaitMs;
-			if (ticket.window === this.window && this.probing) {
-				this.probing = false;
-				this.wakeAll();
-			}
-			return;
-		}
-		if (ticket.window !== this.window) return;
-		if (this.probing) {
-			// The answer that opens a window.
-			this.probing = false;
-			this.windowStartedAt = now;
-			// No header: the published limit a minute, or nothing to pace by until a 429 says otherwise.
-			this.remaining =
-				reading.remaining ??
-				(this.publishedLimit === undefined ? Number.POSITIVE_INFINITY : this.publishedLimit - 1);
-			this.resetAt = endsAt;
-			// A new window's first second's share may go at once (the next take caps it).
-			this.spreadTokens = Number.POSITIVE_INFINITY;
-			this.spreadRefilledAt = now;
 			this.wakeAll();
 			return;
 		}
-		if (reading.remaining !== undefined) {
-			this.remaining = Math.min(this.remaining ?? reading.remaining, reading.remaining);
+		if (ticket.window !== this.window) return;
+		if (isSounding) {
+			this.sounding = false;
+			if (this.remaining === undefined) {
+				// The answer that opens a window. No header: the published limit a minute, or nothing to
+				// pace by until a 429 says otherwise.
+				this.windowStartedAt = now;
+				this.remaining =
+					reading.remaining ??
+					(this.publishedLimit === undefined ? Number.POSITIVE_INFINITY : this.publishedLimit - 1);
+				this.resetAt = endsAt;
+				// A new window's first second's share may go at once (the next take caps it).
+				this.spreadTokens = Number.POSITIVE_INFINITY;
+				this.spreadRefilledAt = now;
+			} else if (reading.remaining !== undefined) {
+				this.remaining = Math.min(this.remaining, reading.remaining);
+			}
+			if (!this.spread) this.claimAfterSounding(reading.remaining, now);
+			this.updateReset(endsAt);
+			this.wakeAll();
+			return;
 		}
-		// Reset is rounded up to whole seconds: the earliest estimate is the closest.
-		if (endsAt !== undefined) {
-			const before = this.resetAt;
-			this.resetAt = Math.min(before ?? endsAt, endsAt);
-			// Waiters sleep until the reset they knew of: wake them when it is first known or earlier.
-			if (before === undefined || before - this.resetAt >= resetNewsMs) this.wakeAll();
+		if (reading.remaining !== undefined && this.remaining !== undefined) {
+			this.remaining = Math.min(this.remaining, reading.remaining);
 		}
+		if (this.updateReset(endsAt)) this.wakeAll();
+	}
+
+	/**
+	 * Reset is rounded up to whole seconds: the earliest estimate is the closest. True when waiters
+	 * should hear of it: they sleep until the reset they knew of, so wake them when it is first
+	 * known or earlier.
+	 */
+	private updateReset(endsAt: number | undefined): boolean {
+		if (endsAt === undefined) return false;
+		const before = this.resetAt;
+		this.resetAt = Math.min(before ?? endsAt, endsAt);
+		return before === undefined || before - this.resetAt >= resetNewsMs;
 	}
 
 	private learnRate(reading: QuotaReading): void {
@@ -213,9 +365,14 @@ export class Quota implements InFlightDemand {
 		return perMs * sorted[Math.floor(sorted.length / 2)] * inFlightHeadroom;
 	}
 
-	/** A request that got no answer (a dropped connection): it tells nothing, but frees the probe. */
+	/** Whether requests are waiting for this quota to let them go. */
+	get hasWaiters(): boolean {
+		return this.wakers.size > 0;
+	}
+
+	/** A request that got no answer (a dropped connection): it tells nothing, but frees the way. */
 	abandon(ticket: QuotaTicket): void {
-		if (ticket.window === this.window && this.probing) this.probing = false;
+		if (ticket.answerAwaited && ticket.window === this.window) this.sounding = false;
 		this.wakeAll();
 	}
 
@@ -262,9 +419,9 @@ export function keyTag(apiKey: string): string {
 export function quotaFor(
 	scope: string,
 	publishedLimit: number | undefined,
-	spread: boolean,
+	spending: QuotaSpending,
 ): Quota {
 	let quota = quotas.get(scope);
-	if (!quota) quotas.set(scope, (quota = new Quota(publishedLimit, spread)));
+	if (!quota) quotas.set(scope, (quota = new Quota(publishedLimit, spending)));
 	return quota;
 }

@@ -103,10 +103,12 @@ function quotaOf(
 	const scope = `${credential.origin}|${credential.keyTag}|${endpoint.quota}`;
 	if (endpoint.quota === 'model') {
 		const model = String((request.headers as IDataObject | undefined)?.Model ?? '');
-		return quotaFor(`${scope}:${model}`, findModel(model)?.requestsPerMinute, false);
+		return quotaFor(`${scope}:${model}`, findModel(model)?.requestsPerMinute, {
+			boundsInFlight: true,
+		});
 	}
 	// Status checks come in bursts of waiting items: spread them over the window.
-	return quotaFor(scope, undefined, endpoint.quota === 'status');
+	return quotaFor(scope, undefined, { spread: endpoint.quota === 'status' });
 }
 
 /**
@@ -236,7 +238,9 @@ export async function sendToPruna<T = never>(
 		}
 		const giveSlot = () => slot.give();
 
-		const connection = connectionOf(target);
+		const sent = withoutHeldAnswer(target, endpoint, quota, ticket);
+		if (sent !== target) sendNotesOf(context).heldAnswerDropped = true;
+		const connection = connectionOf(sent);
 		const sentAt = Date.now();
 		let response: IN8nHttpFullResponse;
 		try {
@@ -325,6 +329,42 @@ function connectionOf(target: IHttpRequestOptions): {
 		request: { ...target, returnFullResponse: true, agentOptions },
 		close: () => controller.abort(),
 	};
+}
+
+/** What the pipeline changed in the item's requests, for its hooks. */
+interface SendNotes {
+	heldAnswerDropped: boolean;
+}
+
+function sendNotesOf(context: IExecuteSingleFunctions): SendNotes {
+	return memoForItem(context, 'sendNotes', () => ({ heldAnswerDropped: false }));
+}
+
+/**
+ * Whether the pipeline sent the item's request without the header that would have had Pruna hold
+ * its answer (Try-Sync): the answer then came at once, and the item follows its prediction by ID.
+ */
+export function heldAnswerDropped(context: IExecuteSingleFunctions): boolean {
+	return sendNotesOf(context).heldAnswerDropped;
+}
+
+/**
+ * The request without the header that makes Pruna hold its answer (Try-Sync), when other requests
+ * wait on that answer: it opens the quota's window or measures the key's use, and a create held for
+ * a whole generation would hold them all. The item then follows its prediction by its ID.
+ */
+function withoutHeldAnswer(
+	target: IHttpRequestOptions,
+	endpoint: Endpoint | undefined,
+	quota: Quota | undefined,
+	ticket: QuotaTicket | undefined,
+): IHttpRequestOptions {
+	const header = endpoint?.holdsAnswerHeader;
+	const headers = target.headers as IDataObject | undefined;
+	if (!header || !headers?.[header] || !ticket?.answerAwaited || !quota?.hasWaiters) return target;
+	const others = { ...headers };
+	delete others[header];
+	return { ...target, headers: others };
 }
 
 /** Waits for the quota to allow one more request; undefined when the wait budget ran out. */
