@@ -14,9 +14,10 @@ import * as ts from 'typescript';
 const root = resolve(__dirname, '../..');
 
 /** A gap: a value only known when the node runs. */
-const gap = Symbol('gap');
+const gap: unique symbol = Symbol('gap');
 type Part = string | typeof gap;
 type Text = Part[];
+const gapText = (): Text[] => [[gap]];
 
 export interface ErrorText {
 	/** Where it is built, `path:line`. */
@@ -280,7 +281,7 @@ export function readNodeErrorTexts(): ErrorText[] {
 			)
 				return union(
 					...declaration.initializer.properties.map((property) =>
-						ts.isPropertyAssignment(property) ? texts(property.initializer, next) : [[gap]],
+						ts.isPropertyAssignment(property) ? texts(property.initializer, next) : gapText(),
 					),
 				);
 			return [[gap]];
