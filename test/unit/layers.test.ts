@@ -1,5 +1,5 @@
 /**
- * The shipped code's layers, as the README's Layout describes them. Each may import only from the
+ * The shipped code's layers, as DEVELOPERS.md's Layout describes them. Each may import only from the
  * layers below it: api (Pruna's endpoints, URLs and model catalog, as data) ← pipeline (every
  * request) ← pruna (polling, downloads, upload bodies, tool mode) ← the node folders, which never
  * import from each other. The credential uses only api. And no file imports itself through others:
