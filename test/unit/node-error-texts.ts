@@ -1,12 +1,12 @@
 /**
  * Every text the nodes can put in an error's message or description, read from the TypeScript
  * sources of `nodes/` and `credentials/` with the compiler's API: the message and `description` of
- * each `new NodeApiError(…)` and `new NodeOperationError(…)`, and each `.message =` or
- * `.description =` that rewrites one. A template's values are followed where the code fixes them
- * (constants, conditionals, the arguments a helper is called with, an object of texts looked up by
- * key, the strings an array collects, the returns of a function passed as an argument); what stays
- * open (an ID, a URL, Pruna's own words) becomes a gap. Each text is the list of its fixed parts, in
- * order.
+ * each `new NodeApiError(…)` and `new NodeOperationError(…)`, each `.message =` or
+ * `.description =` that rewrites one, and the messages of the credential test's rules. A
+ * template's values are followed where the code fixes them (constants, conditionals, the arguments
+ * a helper is called with, an object of texts looked up by key, the strings an array collects, the
+ * returns of a function passed as an argument); what stays open (an ID, a URL, Pruna's own words)
+ * becomes a gap. Each text is the list of its fixed parts, in order.
  */
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
@@ -332,6 +332,14 @@ export function readNodeErrorTexts(): ErrorText[] {
 				collect(node, 'message', optionNamed(args[2], 'message'));
 				collect(node, 'description', optionNamed(args[2], 'description'));
 			}
+		}
+		// The credential test's rules: the message the credential dialog shows for a status.
+		if (
+			ts.isPropertyAssignment(node) &&
+			node.name.getText() === 'message' &&
+			relative(root, node.getSourceFile().fileName).startsWith('credentials/')
+		) {
+			collect(node, 'message', node.initializer);
 		}
 		if (
 			ts.isBinaryExpression(node) &&
