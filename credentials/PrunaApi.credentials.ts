@@ -17,7 +17,7 @@ export class PrunaApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:../icons/pruna.svg', dark: 'file:../icons/pruna.dark.svg' };
 
-	documentationUrl = 'https://docs.api.pruna.ai';
+	documentationUrl = 'https://www.npmjs.com/package/n8n-nodes-pruna#the-pruna-api-credential';
 
 	properties: INodeProperties[] = [
 		{

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as prettier from 'prettier';
 import { parse } from 'yaml';
 
-import type { ModelFacts } from '../nodes/shared/api/model-catalog.ts';
+import type { ModelFacts } from '../nodes/shared/api/model-types.ts';
 import * as notes from '../nodes/shared/api/model-notes.ts';
 import { readCatalog } from './catalog/read-spec.ts';
 import { generatedCatalogPath, renderCatalog, renderSummary } from './catalog/render.ts';

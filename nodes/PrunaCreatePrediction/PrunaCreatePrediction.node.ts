@@ -5,6 +5,7 @@ import { fileNameOption, waitOptionFields, optionsCollection } from '../shared/p
 import { downloadRetryOption } from '../shared/pruna/download';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
 import { routedNodeBase, routedThroughPipeline } from '../shared/pipeline/routing';
+import { docsUrlOf } from '../shared/pruna/docs-links';
 import { addModelAndInput, readCreatedPrediction } from './hooks';
 import { maxPredictionsPerRunOption } from './spending-guard';
 import {
@@ -18,6 +19,7 @@ export class PrunaCreatePrediction implements INodeType {
 	description: INodeTypeDescription = {
 		...routedNodeBase,
 		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
+		documentationUrl: docsUrlOf('pruna-create-prediction'),
 		displayName: 'Pruna Create Prediction',
 		name: 'prunaCreatePrediction',
 		group: ['transform'],

@@ -5,12 +5,14 @@ import { downloadRetryOption } from '../shared/pruna/download';
 import { downloadContent, routingRequestOf } from '../shared/api/endpoints';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
 import { routedNodeBase, routedThroughPipeline } from '../shared/pipeline/routing';
+import { docsUrlOf } from '../shared/pruna/docs-links';
 import { resolveContentLocation, storeContentAsBinary } from './hooks';
 
 export class PrunaDownloadContent implements INodeType {
 	description: INodeTypeDescription = {
 		...routedNodeBase,
 		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
+		documentationUrl: docsUrlOf('pruna-download-content'),
 		displayName: 'Pruna Download Content',
 		name: 'prunaDownloadContent',
 		group: ['input'],

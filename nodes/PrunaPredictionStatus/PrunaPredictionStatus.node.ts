@@ -4,12 +4,14 @@ import { waitOptionFields, optionsCollection } from '../shared/pruna/option-fiel
 import { getPredictionStatus, routingRequestOf } from '../shared/api/endpoints';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
 import { routedNodeBase, routedThroughPipeline } from '../shared/pipeline/routing';
+import { docsUrlOf } from '../shared/pruna/docs-links';
 import { checkOrWaitForPrediction, putPredictionIdInPath } from './hooks';
 
 export class PrunaPredictionStatus implements INodeType {
 	description: INodeTypeDescription = {
 		...routedNodeBase,
 		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
+		documentationUrl: docsUrlOf('pruna-get-prediction-status'),
 		displayName: 'Pruna Get Prediction Status',
 		name: 'prunaPredictionStatus',
 		group: ['input'],

@@ -4,12 +4,14 @@ import { routingRequestOf, uploadFile } from '../shared/api/endpoints';
 import { pacingOptionFields } from '../shared/pipeline/request-options';
 import { optionsCollection } from '../shared/pruna/option-fields';
 import { routedNodeBase, routedThroughPipeline } from '../shared/pipeline/routing';
+import { docsUrlOf } from '../shared/pruna/docs-links';
 import { readUploadedFile, streamUploadBody } from './hooks';
 
 export class PrunaUploadFile implements INodeType {
 	description: INodeTypeDescription = {
 		...routedNodeBase,
 		icon: { light: 'file:../../icons/pruna.svg', dark: 'file:../../icons/pruna.dark.svg' },
+		documentationUrl: docsUrlOf('pruna-upload-file'),
 		displayName: 'Pruna Upload File',
 		name: 'prunaUploadFile',
 		group: ['output'],

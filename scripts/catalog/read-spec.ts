@@ -8,7 +8,7 @@ import type {
 	ModelFieldFacts,
 	ModelFieldValue,
 	ModelTask,
-} from '../../nodes/shared/api/model-catalog.ts';
+} from '../../nodes/shared/api/model-types.ts';
 
 /** The hand-written parts the generator reads (`nodes/shared/api/model-notes.ts`). */
 export interface CatalogNotes {

@@ -2,7 +2,7 @@
  * The generated catalog file's text (before prettier), and the Markdown summary of what a refresh
  * changed, for the pull request the scheduled workflow opens.
  */
-import type { ModelFacts, ModelFieldFacts } from '../../nodes/shared/api/model-catalog.ts';
+import type { ModelFacts, ModelFieldFacts } from '../../nodes/shared/api/model-types.ts';
 import type { CatalogRead } from './read-spec.ts';
 
 /** The catalog file, relative to the repository root. */
@@ -56,7 +56,7 @@ export function renderCatalog(read: Pick<CatalogRead, 'title' | 'version' | 'mod
 		' * again. The words the nodes show (summaries, field descriptions) and the task of each of',
 		" * Pruna's model groups are hand-written in model-notes.ts; types and helpers in model-catalog.ts.",
 		' */',
-		"import type { ModelFacts } from './model-catalog';",
+		"import type { ModelFacts } from './model-types';",
 		'',
 		"/** The version of Pruna's OpenAPI document this catalog was generated from. */",
 		`export const catalogSourceVersion = ${JSON.stringify(read.version)};`,

@@ -3,7 +3,7 @@
  * executions; the chained nodes and the one-node generation store the right file; a file over
  * database mode's cap fails once with n8n's own message; a batch split across both workers under
  * one model quota creates every item once. Prints each process's peak RSS while a 100 MB video is
- * downloaded, for the README's "Running at scale".
+ * downloaded, for the README's "Queue mode / running at scale".
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -2,19 +2,22 @@
  * Pruna's models and their input fields, as the nodes use them: the facts generated from Pruna's
  * OpenAPI document (`models.generated.ts`, by `npm run catalog`) joined with the project's own words
  * (`model-notes.ts`). The Create Prediction node builds its parameters from this list and sends only
- * fields a model defines; the test simulator validates inputs against it. Types and helpers only:
- * the data lives in those two files.
+ * fields a model defines; the test simulator validates inputs against it. Helpers only: the data
+ * lives in those two files, the types in `model-types.ts`.
  */
 import { modelFacts } from './models.generated.ts';
 import { fieldDescriptions, fieldNotes, modelSummaries } from './model-notes.ts';
+import type { ModelFacts, ModelField, ModelFieldType, ModelTask, PrunaModel } from './model-types';
 
-export type ModelTask =
-	| 'textToImage'
-	| 'imageEditing'
-	| 'upscaling'
-	| 'tryOn'
-	| 'video'
-	| 'loraTraining';
+export type {
+	ModelFacts,
+	ModelField,
+	ModelFieldFacts,
+	ModelFieldType,
+	ModelFieldValue,
+	ModelTask,
+	PrunaModel,
+} from './model-types';
 
 export const taskNames: Record<ModelTask, string> = {
 	textToImage: 'Text to Image',
@@ -24,53 +27,6 @@ export const taskNames: Record<ModelTask, string> = {
 	video: 'Video',
 	loraTraining: 'LoRA Training',
 };
-
-/** `url` fields take one URL (a Pruna upload's `url` or any public https URL); `urlList` several. */
-export type ModelFieldType =
-	| 'string'
-	| 'secret'
-	| 'url'
-	| 'urlList'
-	| 'stringList'
-	| 'integer'
-	| 'number'
-	| 'numberList'
-	| 'boolean'
-	| 'choice';
-
-export type ModelFieldValue = string | number | boolean;
-
-export interface ModelField {
-	name: string;
-	type: ModelFieldType;
-	required?: true;
-	default?: ModelFieldValue;
-	choices?: ReadonlyArray<string | number>;
-	min?: number;
-	max?: number;
-	multipleOf?: number;
-	minItems?: number;
-	maxItems?: number;
-	/** What the field means for this model, where the general description would mislead. */
-	about?: string;
-}
-
-/** A field as Pruna's OpenAPI document defines it (the generated catalog holds these). */
-export type ModelFieldFacts = Omit<ModelField, 'about'>;
-
-/** A model as Pruna's OpenAPI document defines it, with the task its group maps to. */
-export interface ModelFacts {
-	name: string;
-	task: ModelTask;
-	requestsPerMinute: number;
-	fields: ModelFieldFacts[];
-}
-
-/** A model as the nodes use it: the document's facts with the project's words. */
-export interface PrunaModel extends ModelFacts {
-	summary: string;
-	fields: ModelField[];
-}
 
 /** A line made from a field's facts, for a field the notes have no words for yet. */
 function describeFromFacts(field: ModelField): string {

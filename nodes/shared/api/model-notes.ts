@@ -4,7 +4,7 @@
  * still needs words) and never writes it; the nodes read it for the descriptions they show.
  * A model or field missing here still works: it gets a plain description made from its facts.
  */
-import type { ModelTask } from './model-catalog';
+import type { ModelTask } from './model-types';
 
 /**
  * Pruna's groups of models, as its document's description names them, and the node's task for

@@ -4,7 +4,7 @@
  * again. The words the nodes show (summaries, field descriptions) and the task of each of
  * Pruna's model groups are hand-written in model-notes.ts; types and helpers in model-catalog.ts.
  */
-import type { ModelFacts } from './model-catalog';
+import type { ModelFacts } from './model-types';
 
 /** The version of Pruna's OpenAPI document this catalog was generated from. */
 export const catalogSourceVersion = '0.5.3';
