@@ -98,7 +98,7 @@ async function startWorker(job: WorkerJob): Promise<StartedWorker> {
 }
 
 /** Fixed windows as the simulator opens them: each starts with the first request after the last ended. */
-function windowOf(arrivals: number[], windowMs: number): number[] {
+export function windowOf(arrivals: number[], windowMs: number): number[] {
 	let startedAt = Number.NEGATIVE_INFINITY;
 	let index = -1;
 	return arrivals.map((at) => {
@@ -108,6 +108,12 @@ function windowOf(arrivals: number[], windowMs: number): number[] {
 		}
 		return index;
 	});
+}
+
+/** How many fixed windows requests arriving at these times opened. */
+export function fixedWindowsOf(arrivals: number[], windowMs: number): number {
+	const windows = windowOf(arrivals, windowMs);
+	return windows.length ? windows[windows.length - 1] + 1 : 0;
 }
 
 export async function runSharedQuota(setup: SharedQuotaSetup): Promise<SharedQuotaReport> {
