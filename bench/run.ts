@@ -6,6 +6,7 @@ import { benchBatch } from './batch.ts';
 import { benchDistance } from './distance.ts';
 import { benchDownload } from './download.ts';
 import { benchOutage } from './outage.ts';
+import { benchSharedQuota } from './shared-quota.ts';
 import { benchStatusChecks } from './status-checks.ts';
 import { benchTimeToResult } from './time-to-result.ts';
 import { benchUpload } from './upload.ts';
@@ -19,6 +20,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	wait: benchWait,
 	outage: benchOutage,
 	batch: benchBatch,
+	shared: benchSharedQuota,
 	status: benchStatusChecks,
 	time: benchTimeToResult,
 	distance: benchDistance,
