@@ -211,8 +211,9 @@ export class Quota implements InFlightDemand {
 
 	/** The window is over; the next answer says what the new one allows. */
 	private endWindow(now: number): void {
-		if (this.windowKeyUse > 0) {
-			this.carriedShare = this.windowOwn / this.windowKeyUse;
+		const measured = this.measuredShare();
+		if (measured !== undefined) {
+			this.carriedShare = measured;
 			this.carriedShareAt = now;
 		}
 		// Shares that overran the window together: the next window starts from half of ours.
@@ -231,12 +232,17 @@ export class Quota implements InFlightDemand {
 		this.windowKeyUse = 0;
 	}
 
-	/** Our share of the key's use, once enough of it has been seen to trust; undefined: not yet. */
+	/** This window's measure of our share, once it has seen enough of the key's use or any of others'. */
+	private measuredShare(): number | undefined {
+		return this.windowKeyUse >= shareSampleSize || this.windowKeyUse > this.windowOwn
+			? this.windowOwn / this.windowKeyUse
+			: undefined;
+	}
+
+	/** Our share of the key's use: this window's measure, else a fresh one of the last windows. */
 	private share(now: number): number | undefined {
-		// Enough of the key's use seen, or any of it by others: this window's measure.
-		if (this.windowKeyUse >= shareSampleSize || this.windowKeyUse > this.windowOwn) {
-			return this.windowOwn / this.windowKeyUse;
-		}
+		const measured = this.measuredShare();
+		if (measured !== undefined) return measured;
 		const memoryMs = shareMemoryWindows * (this.windowMs ?? assumedWindowMs);
 		if (this.carriedShare !== undefined && now - this.carriedShareAt <= memoryMs) {
 			return this.carriedShare;
@@ -299,6 +305,11 @@ export class Quota implements InFlightDemand {
 					reading.remaining ??
 					(this.publishedLimit === undefined ? Number.POSITIVE_INFINITY : this.publishedLimit - 1);
 				this.resetAt = endsAt;
+				// What the window had taken before this answer was others', but for this request.
+				if (this.limitPerWindow !== undefined && reading.remaining !== undefined) {
+					this.windowOwn += 1;
+					this.windowKeyUse += Math.max(1, this.limitPerWindow - reading.remaining);
+				}
 				// A new window's first second's share may go at once (the next take caps it).
 				this.spreadTokens = Number.POSITIVE_INFINITY;
 				this.spreadRefilledAt = now;
