@@ -41,7 +41,7 @@ describe('Quota', () => {
 		expect(quota.tryTake(t0 + 2010)).toEqual({ waitMs: 1000 });
 	});
 
-	test('claims double while the key use is unknown; a process alone then claims half of what remains, round after round', () => {
+	test('claims double while the key use is unknown; a process alone then claims a third of what remains, round after round', () => {
 		const quota = new Quota(undefined, {}, t0);
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
 		let keyRemaining = 99;
@@ -58,45 +58,45 @@ describe('Quota', () => {
 			keyRemaining -= tickets.length;
 			quota.observe(tickets[tickets.length - 1], 201, { remaining: keyRemaining }, t0 + 2);
 		}
-		// 1, 2 and 4: with the window's first, 8 requests of the key's use seen, all ours; then half
-		// of what remains, round after round.
-		expect(claims).toEqual([1, 2, 4, 46, 23, 11, 6, 3, 1, 1, 1]);
+		// 1, 2 and 4: with the window's first, 8 requests of the key's use seen, all ours; then a
+		// third of what remains, round after round.
+		expect(claims).toEqual([1, 2, 4, 30, 20, 14, 9, 6, 4, 3, 2, 1, 1, 1, 1]);
 		expect(quota.tryTake(t0 + 3)).toEqual({ waitMs: 60_000 - 3 });
 	});
 
-	test("a process claims half its measured share of what remains: the others' use shows in the headers", () => {
+	test("a process claims a third of its measured share of what remains: the others' use shows in the headers", () => {
 		const quota = new Quota(undefined, {}, t0);
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
 		const sounding = take(quota, t0 + 1);
 		// Ours: 2 with the window's first; the key's use 12: others sent 10.
 		quota.observe(sounding, 201, { remaining: 88 }, t0 + 2);
-		// 2/12 of 88, halved: 7, the last of them sounding again.
-		expect(takeAll(quota, t0 + 3)).toHaveLength(7);
+		// A third of 2/12 of 88: 4, the last of them sounding again.
+		expect(takeAll(quota, t0 + 3)).toHaveLength(4);
 	});
 
-	test("a window that others opened says so at its first answer: the claims start from that share", () => {
+	test('a window that others opened says so at its first answer: the claims start from that share', () => {
 		const quota = new Quota(undefined, {}, t0);
-		// Three others' requests came first: a quarter, halved, of 96.
+		// Three others' requests came first: a third of a quarter of 96.
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 96, resetSeconds: 60 }, t0);
-		expect(takeAll(quota, t0 + 1)).toHaveLength(12);
+		expect(takeAll(quota, t0 + 1)).toHaveLength(8);
 	});
 
 	test('a share carries into the next window; a window overrun halves it, an old one is forgotten', () => {
 		const quota = new Quota(undefined, {}, t0);
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0);
-		// Ours 2 of the key's 5: a share of 0.4; half of it of 95.
+		// Ours 2 of the key's 5: a share of 0.4; a third of that of 95.
 		quota.observe(take(quota, t0 + 1), 201, { remaining: 95 }, t0 + 2);
-		expect(takeAll(quota, t0 + 3)).toHaveLength(19);
-		// The next window, opened by this process: half of 0.4 of it at once after its first answer.
+		expect(takeAll(quota, t0 + 3)).toHaveLength(12);
+		// The next window, opened by this process: a third of 0.4 of it after its first answer.
 		const probe = take(quota, t0 + 10_000);
 		quota.observe(probe, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 10_001);
 		const next = takeAll(quota, t0 + 10_002);
-		expect(next).toHaveLength(19);
+		expect(next).toHaveLength(13);
 		// Together the shares overran it.
 		quota.observe(next[0], 429, { remaining: 0, resetSeconds: 5 }, t0 + 10_003);
 		const afterOverrun = take(quota, t0 + 15_003);
 		quota.observe(afterOverrun, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 15_004);
-		expect(takeAll(quota, t0 + 15_005)).toHaveLength(Math.floor(0.2 * 99 * 0.5));
+		expect(takeAll(quota, t0 + 15_005)).toHaveLength(6);
 		// Two windows later with nothing measured, nobody knows who uses the key: one sounds first.
 		const later = take(quota, t0 + 60_000);
 		quota.observe(later, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 60_001);
@@ -112,7 +112,7 @@ describe('Quota', () => {
 		quota.observe(early, 429, { remaining: 0, resetSeconds: 1 }, t0 + 10_001);
 		const probe = take(quota, t0 + 11_001);
 		quota.observe(probe, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 11_002);
-		expect(takeAll(quota, t0 + 11_003)).toHaveLength(19);
+		expect(takeAll(quota, t0 + 11_003)).toHaveLength(13);
 	});
 
 	test('a published limit is followed when the answers carry no RateLimit headers', () => {

@@ -44,11 +44,13 @@ const roundTripSamples = 32;
  */
 const shareSampleSize = 8;
 /**
- * A claim is this fraction of the process's share of what remains. Shares are measured over
- * different moments by each process, so they may add up to more than the whole: with half, they fit
- * up to twice the whole, for one more sounding each time what remains halves (a round trip each).
+ * A claim is a third of the process's share of what remains. Shares are measured by each process
+ * over its own moments, from headers a few requests old, so together they may come to more than
+ * the whole: a third leaves room for three times the whole, for one more sounding (a round trip)
+ * each time what remains shrinks by a third. (A half let two workers overrun a window by 17 in a
+ * batch of 750 with Try Sync off.)
  */
-const claimFraction = 0.5;
+const claimDivisor = 3;
 /** A share measured longer ago than this many windows says nothing of who uses the key now. */
 const shareMemoryWindows = 2;
 
@@ -97,16 +99,16 @@ export interface QuotaSpending {
  *   that spaces its starts by the key's remaining slows as others use it, so processes together
  *   never spend more than remains.
  * - **Claims** (creates, uploads, downloads): one request sounds what the key has left (the window's
- *   first request is one); then a claim of half this process's share of it goes at once, its last
- *   request sounding again. The share is measured between soundings: when the key's remaining fell
- *   by d while this process sent n requests, it made n/d of the key's use. Processes that each
- *   claim half their own measured share of what remains never claim more than remains together,
- *   even when their measures are off by half, so they converge instead of colliding; a process
- *   alone measures 1 and spends a window in a few round trips (half, a quarter…). A sounding's
- *   answer is never held (see `answerAwaited`), so a claim follows within a round trip whatever
- *   the claimed requests' answers wait for. Until a window has shown enough of the key's use (or
- *   any of others'), claims double from 1; a share is kept from one window to the next while it is
- *   fresh, halved when the window was overrun.
+ *   first request is one); then a claim of a third of this process's share of it goes at once, its
+ *   last request sounding again. The share is measured between soundings: when the key's remaining
+ *   fell by d while this process sent n requests, it made n/d of the key's use. Processes that each
+ *   claim a third of their own measured share of what remains do not claim more than remains
+ *   together even when their measures are well off, so they converge instead of colliding; a
+ *   process alone measures 1 and spends a window in a dozen round trips. A sounding's answer is
+ *   never held (see `answerAwaited`), so a claim follows within a round trip whatever the claimed
+ *   requests' answers wait for. Until a window has shown enough of the key's use (or any of
+ *   others'), claims double from 1; a share is kept from one window to the next while it is fresh,
+ *   halved when the window was overrun.
  */
 export class Quota implements InFlightDemand {
 	/** Requests the current window still takes, by our count; undefined: unknown, probe first. */
@@ -271,7 +273,7 @@ export class Quota implements InFlightDemand {
 		this.claimSize =
 			share === undefined
 				? Math.max(1, this.claimSize * 2)
-				: Math.max(1, Math.floor(share * this.remaining! * claimFraction));
+				: Math.max(1, Math.floor((share * this.remaining!) / claimDivisor));
 		this.claimLeft = this.claimSize - 1;
 	}
 
