@@ -54,6 +54,16 @@ const claimDivisor = 3;
 /** A share measured longer ago than this many windows says nothing of who uses the key now. */
 const shareMemoryWindows = 2;
 
+/** A request waiting for the quota: until when at most, for which execution, how to let it go. */
+interface Waiter {
+	until: number;
+	signal: AbortSignal | undefined;
+	resolve: (started: boolean) => void;
+}
+
+/** Why an alarm's sleep ends early: it was moved. One reason for all, so no error is built per move. */
+const alarmMoved = new Error('The quota alarm was moved');
+
 /** A request that may start, and what its answer must be reported against. */
 export interface QuotaTicket {
 	readonly window: number;
@@ -122,7 +132,12 @@ export class Quota implements InFlightDemand {
 	/** For a spread quota: starts allowed now, refilled at the window's remaining rate. */
 	private spreadTokens = 0;
 	private spreadRefilledAt = Date.now();
-	private readonly wakers = new Set<() => void>();
+	/** Requests waiting to start; one alarm wakes those whose wait is over. */
+	private readonly waiters = new Set<Waiter>();
+	private alarmAt = Number.POSITIVE_INFINITY;
+	private alarmStop: AbortController | undefined;
+	/** One abort listener per execution signal, not one per wait: with thousands waiting that costs. */
+	private readonly watchedSignals = new WeakSet<AbortSignal>();
 	/** Requests a window allows, and how long a window lasts (the longest reset seen). */
 	private limitPerWindow: number | undefined;
 	private windowMs: number | undefined;
@@ -380,7 +395,7 @@ export class Quota implements InFlightDemand {
 
 	/** Whether requests are waiting for this quota to let them go. */
 	get hasWaiters(): boolean {
-		return this.wakers.size > 0;
+		return this.waiters.size > 0;
 	}
 
 	/** A request that got no answer (a dropped connection): it tells nothing, but frees the way. */
@@ -390,30 +405,64 @@ export class Quota implements InFlightDemand {
 	}
 
 	private wakeAll(): void {
-		for (const wake of this.wakers) wake();
-		this.wakers.clear();
+		for (const waiter of this.waiters) waiter.resolve(true);
+		this.waiters.clear();
+		this.setAlarm(Number.POSITIVE_INFINITY);
 	}
 
 	/**
 	 * Waits until a request may start. Ends early when an answer arrives (it may free the way) or
-	 * the signal aborts; returns false when aborted.
+	 * the signal aborts; returns false when aborted. All waits share one alarm, set for the earliest.
 	 */
 	async wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
 		if (signal?.aborted) return false;
-		const stop = new AbortController();
-		const onAbort = () => stop.abort();
-		signal?.addEventListener('abort', onAbort, { once: true });
-		let wake: () => void = () => {};
-		const woken = new Promise<void>((resolve) => (wake = resolve));
-		this.wakers.add(wake);
-		try {
-			await Promise.race([sleep(ms, stop.signal).catch(() => {}), woken]);
-		} finally {
-			this.wakers.delete(wake);
-			signal?.removeEventListener('abort', onAbort);
-			stop.abort();
+		if (signal && !this.watchedSignals.has(signal)) {
+			this.watchedSignals.add(signal);
+			signal.addEventListener('abort', () => this.dropWaitersOf(signal), { once: true });
 		}
-		return !signal?.aborted;
+		return await new Promise<boolean>((resolve) => {
+			const until = Date.now() + ms;
+			this.waiters.add({ until, signal, resolve });
+			if (until < this.alarmAt) this.setAlarm(until);
+		});
+	}
+
+	/** Sets the one alarm for `at`, in place of a later one; Infinity: none. */
+	private setAlarm(at: number): void {
+		this.alarmStop?.abort(alarmMoved);
+		this.alarmStop = undefined;
+		this.alarmAt = at;
+		if (at === Number.POSITIVE_INFINITY) return;
+		const stop = new AbortController();
+		this.alarmStop = stop;
+		void sleep(Math.max(0, at - Date.now()), stop.signal).then(
+			() => {
+				if (this.alarmStop === stop) this.ring();
+			},
+			() => {},
+		);
+	}
+
+	/** The alarm went off: the waits that are over end; the alarm is set for the next. */
+	private ring(): void {
+		const now = Date.now();
+		let next = Number.POSITIVE_INFINITY;
+		for (const waiter of this.waiters) {
+			if (waiter.until <= now) {
+				this.waiters.delete(waiter);
+				waiter.resolve(true);
+			} else next = Math.min(next, waiter.until);
+		}
+		this.alarmStop = undefined;
+		this.setAlarm(next);
+	}
+
+	private dropWaitersOf(signal: AbortSignal): void {
+		for (const waiter of this.waiters) {
+			if (waiter.signal !== signal) continue;
+			this.waiters.delete(waiter);
+			waiter.resolve(false);
+		}
 	}
 }
 
