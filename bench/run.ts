@@ -6,7 +6,7 @@ import { benchBatch } from './batch.ts';
 import { benchDistance } from './distance.ts';
 import { benchDownload } from './download.ts';
 import { benchOutage } from './outage.ts';
-import { benchSharedQuota } from './shared-quota.ts';
+import { benchSharedQuota, benchSharedQuotaTable } from './shared-quota.ts';
 import { benchStatusChecks } from './status-checks.ts';
 import { benchTimeToResult } from './time-to-result.ts';
 import { benchUpload } from './upload.ts';
@@ -26,10 +26,15 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	distance: benchDistance,
 };
 
+/** Run only when named: they take long. */
+const namedOnly: Record<string, () => Promise<BenchRow[]>> = {
+	'shared-table': benchSharedQuotaTable,
+};
+
 const chosen = process.argv.slice(2).filter((name) => !name.startsWith('-'));
 const rows: BenchRow[] = [];
-for (const [name, bench] of Object.entries(benchmarks)) {
-	if (chosen.length && !chosen.includes(name)) continue;
+for (const [name, bench] of Object.entries({ ...benchmarks, ...namedOnly })) {
+	if (chosen.length ? !chosen.includes(name) : name in namedOnly) continue;
 	console.log(`\n== ${name}`);
 	rows.push(...(await bench()));
 }
