@@ -6,6 +6,7 @@ import { benchBatch } from './batch.ts';
 import { benchDistance } from './distance.ts';
 import { benchDownload } from './download.ts';
 import { benchOutage } from './outage.ts';
+import { benchPerItem } from './per-item.ts';
 import { benchStatusChecks } from './status-checks.ts';
 import { benchTimeToResult } from './time-to-result.ts';
 import { benchUpload } from './upload.ts';
@@ -20,6 +21,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	outage: benchOutage,
 	batch: benchBatch,
 	status: benchStatusChecks,
+	'per-item': benchPerItem,
 	time: benchTimeToResult,
 	distance: benchDistance,
 };
