@@ -310,12 +310,17 @@ export async function sendToPruna<T = never>(
  * timeout no longer applies; a streamed body that stops arriving would keep its socket open until
  * the server gives up. So the signal goes where n8n passes it on untouched: the options of the
  * request's own connection agent (n8n makes one agent per request), where Node gives it to the
- * socket. Aborting it destroys that socket, and only that one.
+ * socket. Aborting it destroys that socket, and only that one. A body that is not streamed is read
+ * whole by the client, within its timeout, before the answer comes back: nothing is left to close,
+ * and the signal (an abort listener on every socket) is left out.
  */
 function connectionOf(target: IHttpRequestOptions): {
 	request: IHttpRequestOptions;
 	close: () => void;
 } {
+	if (target.encoding !== 'stream') {
+		return { request: { ...target, returnFullResponse: true }, close: () => {} };
+	}
 	const controller = new AbortController();
 	const agentOptions = {
 		...target.agentOptions,
