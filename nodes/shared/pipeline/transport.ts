@@ -291,14 +291,14 @@ export async function sendToPruna<T = never>(
 		try {
 			return { response, read: await settings.read(response) };
 		} catch (error) {
-			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
+			// A body given up on (stalled, refused by the store, cut off) still holds its connection,
+			// and nothing else would close it. A body read to its end has closed its own.
+			connection.close();
 			giveSlot();
+			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
 			if (await afterFailure('a body cut off')) continue;
 			throw outageTimedOut() ?? asNodeError(context.getNode(), error);
 		} finally {
-			// A body read to its end has closed its connection already; one given up on (stalled,
-			// refused by the store, cut off) has not, and nothing else would close it.
-			connection.close();
 			giveSlot();
 		}
 	}
