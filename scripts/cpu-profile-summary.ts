@@ -1,6 +1,7 @@
 /**
  * Sums CPU profiles (`.cpuprofile`, from `node --cpu-prof` or `bench/per-item.ts` with
- * PRUNA_BENCH_PROFILE_DIR) by self time: per package, then per function, the top entries first.
+ * PRUNA_BENCH_PROFILE_DIR) by self time: per package, then per function, the top entries first,
+ * with each one's share of the busy time (all samples but idle ones).
  * Several files are summed (runs of the same case). A function's package is the folder under its
  * last `node_modules/` (this package's own code is `n8n-nodes-pruna`); Node's built-in modules are
  * `node:internal`; V8's own entries keep their names, e.g. `(garbage collector)`.
@@ -89,14 +90,20 @@ function main(args: string[]): void {
 		process.exit(2);
 	}
 	const { totalMs, byPackage, byFunction } = summarize(files);
+	// Idle samples are the thread waiting (for the network, for timers): not CPU time.
+	const idleMs = byPackage.get('(idle)') ?? 0;
+	byPackage.delete('(idle)');
+	byFunction.delete('(idle)');
+	const busyMs = totalMs - idleMs;
 	const line = (ms: number, label: string) => {
-		const share = ((ms / totalMs) * 100).toFixed(1).padStart(5);
+		const share = ((ms / busyMs) * 100).toFixed(1).padStart(5);
 		const each = per
 			? `  ${((ms / files.length / per) * 1000).toFixed(1).padStart(7)} µs/item`
 			: '';
 		return `${ms.toFixed(0).padStart(8)} ms ${share} %${each}  ${label}`;
 	};
-	console.log(line(totalMs, `total self time, ${files.length} profile(s)`));
+	console.log(line(busyMs, `busy (all but idle), ${files.length} profile(s)`));
+	console.log(`${idleMs.toFixed(0).padStart(8)} ms idle, not counted`);
 	const sorted = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]).slice(0, top);
 	console.log('\nBy package');
 	for (const [name, ms] of sorted(byPackage)) console.log(line(ms, name));
