@@ -85,9 +85,10 @@ class Slots {
 
 	/**
 	 * Hands free slots to waiting requests a batch at a time: once a quarter of the allowed slots
-	 * (at least one) are free. Requests started together cost n8n and Node less CPU than the same
-	 * requests started one by one as each answer arrives (`npm run bench -- per-item`: about a
-	 * third more per status check, see docs/per-item-cpu.md); the most in flight stays `allowed`.
+	 * (at least one) are free. Requests started one by one, each as an answer arrives, cost n8n and
+	 * Node about a third more CPU than the same requests started together (`npm run bench --
+	 * per-item`, docs/per-item-cpu.md). The most in flight stays `allowed`; while requests wait,
+	 * at least three quarters of it are in flight.
 	 */
 	private grantWaiting(): void {
 		if (this.queue.length === 0) return;
