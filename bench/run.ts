@@ -6,6 +6,7 @@ import { benchBatch } from './batch.ts';
 import { benchDistance } from './distance.ts';
 import { benchDownload } from './download.ts';
 import { benchOutage } from './outage.ts';
+import { benchPerItem } from './per-item.ts';
 import { benchSharedQuota, benchSharedQuotaTable } from './shared-quota.ts';
 import { benchStatusChecks } from './status-checks.ts';
 import { benchTimeToResult } from './time-to-result.ts';
@@ -22,6 +23,7 @@ const benchmarks: Record<string, () => Promise<BenchRow[]>> = {
 	batch: benchBatch,
 	shared: benchSharedQuota,
 	status: benchStatusChecks,
+	'per-item': benchPerItem,
 	time: benchTimeToResult,
 	distance: benchDistance,
 };

@@ -83,4 +83,18 @@ describe('connections', () => {
 		);
 		expect(await openSocketsAfter(cdn)).toBe(0);
 	}, 30_000);
+
+	test('downloads read to their end, from Pruna and from a CDN, leave no socket open', async () => {
+		for (const server of [simulator, cdn]) {
+			const urls = downloads(server, 3);
+
+			const result = await runDownloads(urls, 5_000);
+
+			expect(result.status).toBe('success');
+			expect(result.nodes.Download.items.map((item) => item.binary?.data?.bytes)).toEqual(
+				urls.map(() => 1024 * 1024),
+			);
+			expect(await openSocketsAfter(server)).toBe(0);
+		}
+	}, 30_000);
 });

@@ -295,14 +295,14 @@ export async function sendToPruna<T = never>(
 		try {
 			return { response, read: await settings.read(response) };
 		} catch (error) {
-			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
+			// A body given up on (stalled, refused by the store, cut off) still holds its connection,
+			// and nothing else would close it. A body read to its end has closed its own.
+			connection.close();
 			giveSlot();
+			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
 			if (await afterFailure('a body cut off')) continue;
 			throw outageTimedOut() ?? asNodeError(context.getNode(), error);
 		} finally {
-			// A body read to its end has closed its connection already; one given up on (stalled,
-			// refused by the store, cut off) has not, and nothing else would close it.
-			connection.close();
 			giveSlot();
 		}
 	}
@@ -314,12 +314,17 @@ export async function sendToPruna<T = never>(
  * timeout no longer applies; a streamed body that stops arriving would keep its socket open until
  * the server gives up. So the signal goes where n8n passes it on untouched: the options of the
  * request's own connection agent (n8n makes one agent per request), where Node gives it to the
- * socket. Aborting it destroys that socket, and only that one.
+ * socket. Aborting it destroys that socket, and only that one. A body that is not streamed is read
+ * whole by the client, within its timeout, before the answer comes back: nothing is left to close,
+ * and the signal (an abort listener on every socket) is left out.
  */
 function connectionOf(target: IHttpRequestOptions): {
 	request: IHttpRequestOptions;
 	close: () => void;
 } {
+	if (target.encoding !== 'stream') {
+		return { request: { ...target, returnFullResponse: true }, close: () => {} };
+	}
 	const controller = new AbortController();
 	const agentOptions = {
 		...target.agentOptions,

@@ -64,6 +64,12 @@ interface WatchedBody {
 }
 
 /**
+ * Why a watchdog's sleep ends when its body has ended: one reason for all, so stopping one does not
+ * build the `DOMException` an abort without a reason makes (once per download).
+ */
+const watchdogStopped = new Error('the download ended');
+
+/**
  * Calls `onStall` when `progress` has not moved for `idleMs`. Wakes once per `idleMs`, with n8n's
  * `sleep`, until stopped.
  */
@@ -80,7 +86,7 @@ function stallWatchdog(progress: () => number, idleMs: number, onStall: () => vo
 		}
 		onStall();
 	})();
-	return () => controller.abort();
+	return () => controller.abort(watchdogStopped);
 }
 
 /**
