@@ -211,6 +211,7 @@ export async function runSharedQuota(setup: SharedQuotaSetup): Promise<SharedQuo
 /** One line a run: what a person compares across runs. */
 export function describeSharedQuota(report: SharedQuotaReport): string {
 	const { setup } = report;
+	const startedAt = Math.min(...report.workers.map((worker) => worker.startedAt));
 	const trySync = setup.options?.trySync === false ? 'Try Sync off' : 'defaults';
 	return [
 		`${setup.workers} worker(s), ${setup.items} ${setup.model} items, ${setup.limit} per ${setup.windowMs / 1000} s, ${setup.processingMs} ms each, ${trySync}:`,
@@ -218,6 +219,7 @@ export function describeSharedQuota(report: SharedQuotaReport): string {
 		`(at most ${report.mostRefusedByOneWorkerInAWindow} for one worker in one window),`,
 		`${report.statusRefused} status checks refused in ${report.statusWindows} windows,`,
 		`${report.created} created, ${report.notCreatedOnce} items not created exactly once, ${report.failed} failed;`,
-		`wall ${(report.wallMs / 1000).toFixed(1)} s, ${(report.wallMs / report.quotaMinimumMs).toFixed(2)}× the quota's least (${(report.quotaMinimumMs / 1000).toFixed(1)} s)`,
+		`wall ${(report.wallMs / 1000).toFixed(1)} s, ${(report.wallMs / report.quotaMinimumMs).toFixed(2)}× the quota's least (${(report.quotaMinimumMs / 1000).toFixed(1)} s);`,
+		`workers finished after ${report.workers.map((worker) => ((worker.finishedAt - startedAt) / 1000).toFixed(1)).join(', ')} s`,
 	].join(' ');
 }
