@@ -8,7 +8,6 @@
  * PRUNA_BENCH_DISTANCE_ITEMS sets a smaller count for a quick look; PRUNA_BENCH_DISTANCE_CEILING
  * runs ours with another Max Requests at Once than the default (how the default was chosen).
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import type { INodeProperties } from 'n8n-workflow';
@@ -18,7 +17,7 @@ import { addNodeTypes } from '../test/harness/engine.ts';
 import { runWorkflow } from '../test/harness/run.ts';
 import { StatusFloor, floorNodeType } from './floor-node.ts';
 import type { BenchRow } from './lib.ts';
-import { fmt, measure, startSimulatorProcess } from './lib.ts';
+import { fmt, measure, runScriptInChild, startSimulatorProcess } from './lib.ts';
 
 const items = Number(process.env.PRUNA_BENCH_DISTANCE_ITEMS ?? 10_000);
 const chosenCeiling = Number(process.env.PRUNA_BENCH_DISTANCE_CEILING ?? 0) || undefined;
@@ -142,24 +141,12 @@ async function runInChild(
 	roundTripMs: number,
 	maxConcurrentRequests?: number,
 ): Promise<Run> {
-	const child = spawn(
-		process.execPath,
-		[
-			'--expose-gc',
-			'--disable-warning=MODULE_TYPELESS_PACKAGE_JSON',
-			fileURLToPath(import.meta.url),
-			JSON.stringify({ contender, roundTripMs, maxConcurrentRequests }),
-		],
-		{ stdio: ['ignore', 'pipe', 'inherit'] },
+	const run = await runScriptInChild<Run>(
+		import.meta.url,
+		{ contender, roundTripMs, maxConcurrentRequests },
+		`The ${contender} run at ${roundTripMs} ms`,
+		['--expose-gc'],
 	);
-	let output = '';
-	child.stdout.on('data', (chunk) => (output += String(chunk)));
-	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-	const line = output.trim().split('\n').at(-1) ?? '';
-	if (code !== 0 || !line.startsWith('{')) {
-		throw new Error(`The ${contender} run at ${roundTripMs} ms failed: ${output}`);
-	}
-	const run = JSON.parse(line) as Run;
 	console.log(`  ${contender} at ${roundTripMs} ms: ${describe(run)}`);
 	return run;
 }

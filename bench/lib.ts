@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import type { IVersionedNodeType } from 'n8n-workflow';
 
@@ -81,6 +82,34 @@ export async function startSimulatorProcess(setup: object): Promise<SimulatorPro
 			await new Promise((resolve) => child.once('exit', resolve));
 		},
 	};
+}
+
+/**
+ * Runs a benchmark script again in a process of its own with `job` as its argument, and returns
+ * the JSON of the last line it printed. Fails, naming `what`, on a non-zero exit or no JSON line.
+ */
+export async function runScriptInChild<T>(
+	scriptUrl: string,
+	job: object,
+	what: string,
+	nodeFlags: string[] = [],
+): Promise<T> {
+	const child = spawn(
+		process.execPath,
+		[
+			...nodeFlags,
+			'--disable-warning=MODULE_TYPELESS_PACKAGE_JSON',
+			fileURLToPath(scriptUrl),
+			JSON.stringify(job),
+		],
+		{ stdio: ['ignore', 'pipe', 'inherit'] },
+	);
+	let output = '';
+	child.stdout.on('data', (chunk) => (output += String(chunk)));
+	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+	const line = output.trim().split('\n').at(-1) ?? '';
+	if (code !== 0 || !line.startsWith('{')) throw new Error(`${what} failed: ${output}`);
+	return JSON.parse(line) as T;
 }
 
 export interface Measured<T> {

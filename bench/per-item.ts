@@ -15,7 +15,6 @@
  * `scripts/cpu-profile-summary.ts` (see docs/per-item-cpu.md):
  *   PRUNA_BENCH_PROFILE_DIR=profiles/before node bench/per-item.ts '{"case":"status","contender":"ours"}'
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import type { WorkflowJson } from '../test/harness/run.ts';
 import { runWorkflow } from '../test/harness/run.ts';
 import { DownloadFloor, StatusFloor, downloadFloorNodeType, floorNodeType } from './floor-node.ts';
 import type { BenchRow, SimulatorProcess } from './lib.ts';
-import { startSimulatorProcess } from './lib.ts';
+import { runScriptInChild, startSimulatorProcess } from './lib.ts';
 
 const checkedItems = 3000;
 const waitingItems = 1000;
@@ -254,23 +253,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2]) {
 
 /** One run in a process of its own. */
 async function runInChild(job: Job): Promise<Run> {
-	const child = spawn(
-		process.execPath,
-		[
-			'--disable-warning=MODULE_TYPELESS_PACKAGE_JSON',
-			fileURLToPath(import.meta.url),
-			JSON.stringify(job),
-		],
-		{ stdio: ['ignore', 'pipe', 'inherit'] },
+	return await runScriptInChild<Run>(
+		import.meta.url,
+		job,
+		`The ${job.contender} run of ${job.case}`,
 	);
-	let output = '';
-	child.stdout.on('data', (chunk) => (output += String(chunk)));
-	const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-	const line = output.trim().split('\n').at(-1) ?? '';
-	if (code !== 0 || !line.startsWith('{')) {
-		throw new Error(`The ${job.contender} run of ${job.case} failed: ${output}`);
-	}
-	return JSON.parse(line) as Run;
 }
 
 const perRequest = (run: Run) => run.cpuMs / (run.statusChecks + run.downloads);
