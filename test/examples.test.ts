@@ -118,7 +118,7 @@ describe('examples/', () => {
 		);
 	});
 
-	test('scheduled-batch: one node takes each prompt to an image file, with Try-Sync', async () => {
+	test('scheduled-batch: one node takes each prompt to an image file, with Try-Sync but for the creates the quota waits on', async () => {
 		const example = prunaPart(loadExample('scheduled-batch.json'));
 		expect(example.nodes.map((node) => node.type)).toEqual([nodeType.create]);
 
@@ -133,7 +133,15 @@ describe('examples/', () => {
 		const creates = simulator
 			.requestsTo('/v1/predictions')
 			.filter((request) => request.method === 'POST');
-		expect(creates.map((request) => request.headers['try-sync'])).toEqual(['true', 'true', 'true']);
+		// The node chooses Try-Sync for p-image. The pipeline sends a create without it when the
+		// quota waits on its answer (a window's first, or one that sounds the key), and that item
+		// follows its prediction by ID: whether one does here depends on the quota's window, which
+		// this suite's other runs share.
+		const withoutTrySync = creates.filter((request) => request.headers['try-sync'] !== 'true');
+		expect(withoutTrySync.length).toBeLessThan(creates.length);
+		expect(simulator.requestsTo('/v1/predictions/status/').length).toBeGreaterThanOrEqual(
+			withoutTrySync.length,
+		);
 		expect(
 			creates.map((request) => (request.json as { input: { prompt: string } }).input.prompt).sort(),
 		).toEqual(['a lighthouse', 'a paper boat', 'a red fox']);
