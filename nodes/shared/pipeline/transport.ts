@@ -239,7 +239,8 @@ export async function sendToPruna<T = never>(
 		const giveSlot = () => slot.give();
 
 		const sent = withoutHeldAnswer(target, endpoint, quota, ticket);
-		if (sent !== target) sendNotesOf(context).heldAnswerDropped = true;
+		// Each try of the request says anew (one sent again after a 429 may keep the header).
+		if (endpoint?.holdsAnswerHeader) sendNotesOf(context).heldAnswerDropped = sent !== target;
 		const connection = connectionOf(sent);
 		const sentAt = Date.now();
 		let response: IN8nHttpFullResponse;
