@@ -13,6 +13,7 @@ import { chain, credentialsFor, fastPolling, nodeType, prunaNode } from './fixtu
 import type { RunResult } from './harness/run';
 import { runWorkflow, startWorkflow, storeBinary } from './harness/run';
 import { makePng } from './simulator/png.ts';
+import { windowOf } from './harness/shared-quota';
 
 let simulator: PrunaSimulator;
 
@@ -384,3 +385,102 @@ describe('Try-Sync and the quota', () => {
 		expect(answers(simulator, 'GET', '/v1/predictions/status/').length).toBeGreaterThanOrEqual(4);
 	});
 });
+
+describe('Rate Limit Wait bounds a wait in which the run is given no room, not a place in its own line', () => {
+	test('a batch six times longer than Rate Limit Wait: every item succeeds, each created once', async () => {
+		// 5 creates a 1 s window: 60 items take 12 windows; an item may wait 2 s without room.
+		const sim = await withSimulator({ defaultPlan: { processingMs: 50 } });
+		const node = createNode({ options: { waitUntilDone: false, rateLimitWaitSeconds: 2 } });
+
+		const result = await runWorkflow(chain(node), {
+			credentials: credentialsFor(sim),
+			input: prompts(60),
+		});
+
+		expectEvery(result, 'Create', 60, 'starting');
+		const creates = answers(sim, 'POST', '/v1/predictions');
+		expect(count(creates, 201)).toBe(60);
+		expect(count(creates, 429)).toBe(0);
+	}, 60_000);
+
+	test("a run given no room fails at once when the quota's reset is beyond its Rate Limit Wait, saying what it waited for", async () => {
+		const sim = await withSimulator({ rateLimitWindowMs: 30_000 });
+		const create = (rateLimitWaitSeconds: number) =>
+			createNode(
+				{ options: { waitUntilDone: false, rateLimitWaitSeconds } },
+				{ onError: 'continueRegularOutput' },
+			);
+		// An earlier run in this process spent the window's 5 creates.
+		const first = await runWorkflow(chain(create(600)), {
+			credentials: credentialsFor(sim),
+			input: prompts(5),
+		});
+		expectEvery(first, 'Create', 5, 'starting');
+
+		const second = await runWorkflow(chain(create(2)), {
+			credentials: credentialsFor(sim),
+			input: prompts(3),
+		});
+
+		const errors = second.nodes.Create.items.map((item) => String(item.json.error));
+		expect(errors).toHaveLength(3);
+		for (const error of errors) {
+			expect(error).toMatch(
+				/^Rate limit reached: Pruna's quota for creates with p-image-trainer gave this run no room for 0 s \(0 of its requests were ahead of this one; room again in (29|30) s\)$/,
+			);
+		}
+		// Nothing was sent for them: the reset was known to be beyond their wait.
+		expect(answers(sim, 'POST', '/v1/predictions')).toHaveLength(5);
+	}, 30_000);
+});
+
+test('two executions at once in one process take turns: each gets creates in every window while both wait', async () => {
+	// 10 creates a 2 s window for p-image; 30 items each: 6 windows.
+	const sim = await withSimulator({
+		rateLimitWindowMs: 2_000,
+		modelRateLimits: { 'p-image': 10 },
+		defaultPlan: { processingMs: 50 },
+	});
+	const node = prunaNode('Create', nodeType.create, {
+		model: 'p-image',
+		prompt: '={{ $json.prompt }}',
+		options: { waitUntilDone: false },
+	});
+	const input = (execution: string) =>
+		Array.from({ length: 30 }, (_, index) => ({ json: { prompt: `${execution} ${index}` } }));
+
+	const results = await Promise.all(
+		['first', 'second'].map(
+			async (execution) =>
+				await runWorkflow(chain(node), {
+					credentials: credentialsFor(sim),
+					input: input(execution),
+				}),
+		),
+	);
+
+	for (const result of results) expectEvery(result, 'Create', 30, 'starting');
+	const creates = sim.requests.filter(
+		(request) => request.method === 'POST' && request.path === '/v1/predictions',
+	);
+	expect(creates.filter((request) => request.status === 201)).toHaveLength(60);
+	const windows = windowOf(
+		creates.map((request) => request.receivedAt),
+		2_000,
+	);
+	const executionOf = (index: number) =>
+		String((creates[index].json as { input?: { prompt?: string } })?.input?.prompt).split(' ')[0];
+	const lastWindowOf = (execution: string) =>
+		Math.max(...windows.filter((_, index) => executionOf(index) === execution));
+	const bothWaiting = Math.min(lastWindowOf('first'), lastWindowOf('second'));
+	for (let window = 0; window <= bothWaiting; window++) {
+		const inWindow = windows.flatMap((each, index) =>
+			each === window && creates[index].status === 201 ? [executionOf(index)] : [],
+		);
+		expect({
+			window,
+			first: inWindow.includes('first'),
+			second: inWindow.includes('second'),
+		}).toEqual({ window, first: true, second: true });
+	}
+}, 60_000);

@@ -1,4 +1,5 @@
 /** The pure parts of the request pipeline: the quota's decisions and the retry delays, by the clock. */
+import type { QuotaTicket } from '../../nodes/shared/pipeline/quota';
 import { Quota, readQuotaHeaders } from '../../nodes/shared/pipeline/quota';
 import { retryDelayMs } from '../../nodes/shared/pipeline/retry';
 
@@ -29,10 +30,11 @@ describe('Quota', () => {
 		// The account's quota may be below the published one: the others wait for the answer.
 		expect(quota.tryTake(t0)).toEqual({ waitMs: 1000 });
 		quota.observe(probe, 201, { limit: 5, remaining: 4, resetSeconds: 2 }, t0 + 10);
-		// Nothing says yet whether others use the key: one request sounds it, the others wait.
-		const sounding = take(quota, t0 + 20);
+		// Nothing says yet whether others use the key: one request sounds it, the others wait. (The
+		// window's opening, 1.5 s of 2 s, lets one of its 5 go every 300 ms.)
+		const sounding = take(quota, t0 + 310);
 		expect(sounding.answerAwaited).toBe(true);
-		expect(quota.tryTake(t0 + 20)).toEqual({ waitMs: 1000 });
+		expect(quota.tryTake(t0 + 610)).toEqual({ waitMs: 1000 });
 		quota.observe(sounding, 201, { limit: 5, remaining: 0, resetSeconds: 2 }, t0 + 900);
 		// None left: wait for the reset the first answer gave (later answers round it up from later).
 		expect(quota.tryTake(t0 + 1000)).toEqual({ waitMs: 1010 });
@@ -41,13 +43,40 @@ describe('Quota', () => {
 		expect(quota.tryTake(t0 + 2010)).toEqual({ waitMs: 1000 });
 	});
 
+	test("a window's opening is spent evenly, by the key's use as the headers tell it, from when the headers date the window's start", () => {
+		const quota = new Quota(undefined, {}, t0);
+		// 100 a 60 s window: the opening is 2 s, one of the key's use every 20 ms.
+		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
+		expect(quota.tryTake(t0 + 5)).toEqual({ waitMs: 15 });
+		const sounding = take(quota, t0 + 20);
+		// Others used 20 meanwhile: the key is ahead of the schedule until 22 of 100 are due.
+		quota.observe(sounding, 201, { remaining: 78 }, t0 + 30);
+		expect(quota.tryTake(t0 + 30)).toEqual({ waitMs: 410 });
+		expect('ticket' in quota.tryTake(t0 + 440)).toBe(true);
+		// After the opening, a claim goes at once: a third of a share of 2/22 of 77 is 2.
+		expect(takeAll(quota, t0 + 2_000)).toHaveLength(1);
+	});
+
+	test('a process that joins a window others opened follows the schedule from the window start the reset dates', () => {
+		const quota = new Quota(undefined, {}, t0);
+		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
+		takeAll(quota, t0 + 2_000);
+		// Its window ends; it learns the next one from its first answer, a second into it.
+		const probe = take(quota, t0 + 60_000);
+		quota.observe(probe, 201, { limit: 100, remaining: 50, resetSeconds: 59 }, t0 + 61_000);
+		// 50 used by t0 + 61 s: the schedule (from t0 + 60 s) allows 50 at 1 s, the next at 1.02 s.
+		expect('ticket' in quota.tryTake(t0 + 61_000)).toBe(true);
+		expect(quota.tryTake(t0 + 61_000)).toEqual({ waitMs: 20 });
+	});
+
 	test('claims double while the key use is unknown; a process alone then claims a third of what remains, round after round', () => {
 		const quota = new Quota(undefined, {}, t0);
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
 		let keyRemaining = 99;
 		const claims: number[] = [];
 		for (let round = 0; keyRemaining > 0; round++) {
-			const tickets = takeAll(quota, t0 + 1);
+			// After the window's opening (2 s of 60 s), which paces the key's use.
+			const tickets = takeAll(quota, t0 + 2_000);
 			// Each claim ends with the request that sounds the key again.
 			expect(tickets.map((ticket) => ticket.answerAwaited)).toEqual([
 				...Array(tickets.length - 1).fill(false),
@@ -56,63 +85,63 @@ describe('Quota', () => {
 			claims.push(tickets.length);
 			// Only this process uses the key: its remaining falls by exactly what it sent.
 			keyRemaining -= tickets.length;
-			quota.observe(tickets[tickets.length - 1], 201, { remaining: keyRemaining }, t0 + 2);
+			quota.observe(tickets[tickets.length - 1], 201, { remaining: keyRemaining }, t0 + 2_000);
 		}
 		// 1, 2 and 4: with the window's first, 8 requests of the key's use seen, all ours; then a
 		// third of what remains, round after round.
 		expect(claims).toEqual([1, 2, 4, 30, 20, 14, 9, 6, 4, 3, 2, 1, 1, 1, 1]);
-		expect(quota.tryTake(t0 + 3)).toEqual({ waitMs: 60_000 - 3 });
+		expect(quota.tryTake(t0 + 2_001)).toEqual({ waitMs: 60_000 - 2_001 });
 	});
 
 	test("a process claims a third of its measured share of what remains: the others' use shows in the headers", () => {
 		const quota = new Quota(undefined, {}, t0);
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
-		const sounding = take(quota, t0 + 1);
+		const sounding = take(quota, t0 + 2_000);
 		// Ours: 2 with the window's first; the key's use 12: others sent 10.
-		quota.observe(sounding, 201, { remaining: 88 }, t0 + 2);
+		quota.observe(sounding, 201, { remaining: 88 }, t0 + 2_001);
 		// A third of 2/12 of 88: 4, the last of them sounding again.
-		expect(takeAll(quota, t0 + 3)).toHaveLength(4);
+		expect(takeAll(quota, t0 + 2_002)).toHaveLength(4);
 	});
 
 	test('a window that others opened says so at its first answer: the claims start from that share', () => {
 		const quota = new Quota(undefined, {}, t0);
 		// Three others' requests came first: a third of a quarter of 96.
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 96, resetSeconds: 60 }, t0);
-		expect(takeAll(quota, t0 + 1)).toHaveLength(8);
+		expect(takeAll(quota, t0 + 2_000)).toHaveLength(8);
 	});
 
 	test('a share carries into the next window; a window overrun halves it, an old one is forgotten', () => {
 		const quota = new Quota(undefined, {}, t0);
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0);
-		// Ours 2 of the key's 5: a share of 0.4; a third of that of 95.
-		quota.observe(take(quota, t0 + 1), 201, { remaining: 95 }, t0 + 2);
-		expect(takeAll(quota, t0 + 3)).toHaveLength(12);
+		// Ours 2 of the key's 5: a share of 0.4; a third of that of 95 (after the 2 s opening).
+		quota.observe(take(quota, t0 + 2_000), 201, { remaining: 95 }, t0 + 2_001);
+		expect(takeAll(quota, t0 + 2_002)).toHaveLength(12);
 		// The next window, opened by this process: a third of 0.4 of it after its first answer.
 		const probe = take(quota, t0 + 10_000);
 		quota.observe(probe, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 10_001);
-		const next = takeAll(quota, t0 + 10_002);
+		const next = takeAll(quota, t0 + 12_001);
 		expect(next).toHaveLength(13);
 		// Together the shares overran it.
-		quota.observe(next[0], 429, { remaining: 0, resetSeconds: 5 }, t0 + 10_003);
-		const afterOverrun = take(quota, t0 + 15_003);
-		quota.observe(afterOverrun, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 15_004);
-		expect(takeAll(quota, t0 + 15_005)).toHaveLength(6);
+		quota.observe(next[0], 429, { remaining: 0, resetSeconds: 5 }, t0 + 12_003);
+		const afterOverrun = take(quota, t0 + 17_003);
+		quota.observe(afterOverrun, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 17_004);
+		expect(takeAll(quota, t0 + 19_004)).toHaveLength(6);
 		// Two windows later with nothing measured, nobody knows who uses the key: one sounds first.
 		const later = take(quota, t0 + 60_000);
 		quota.observe(later, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 60_001);
-		expect(takeAll(quota, t0 + 60_002)).toHaveLength(1);
+		expect(takeAll(quota, t0 + 62_001)).toHaveLength(1);
 	});
 
 	test("a window's first request refused (its reset came early) overruns no share", () => {
 		const quota = new Quota(undefined, {}, t0);
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0);
-		quota.observe(take(quota, t0 + 1), 201, { remaining: 95 }, t0 + 2);
-		takeAll(quota, t0 + 3);
+		quota.observe(take(quota, t0 + 2_000), 201, { remaining: 95 }, t0 + 2_001);
+		takeAll(quota, t0 + 2_002);
 		const early = take(quota, t0 + 10_000);
 		quota.observe(early, 429, { remaining: 0, resetSeconds: 1 }, t0 + 10_001);
 		const probe = take(quota, t0 + 11_001);
 		quota.observe(probe, 201, { limit: 100, remaining: 99, resetSeconds: 10 }, t0 + 11_002);
-		expect(takeAll(quota, t0 + 11_003)).toHaveLength(13);
+		expect(takeAll(quota, t0 + 13_002)).toHaveLength(13);
 	});
 
 	test('a published limit is followed when the answers carry no RateLimit headers', () => {
@@ -139,9 +168,9 @@ describe('Quota', () => {
 		const quota = new Quota(undefined, {});
 		const probe = take(quota, t0);
 		quota.observe(probe, 200, { remaining: 100, resetSeconds: 60 }, t0);
-		const ticket = take(quota, t0 + 1);
-		quota.observe(ticket, 429, { resetSeconds: 7 }, t0 + 2);
-		expect(quota.tryTake(t0 + 3)).toEqual({ waitMs: 6999 });
+		const ticket = take(quota, t0 + 2_000);
+		quota.observe(ticket, 429, { resetSeconds: 7 }, t0 + 2_001);
+		expect(quota.tryTake(t0 + 2_002)).toEqual({ waitMs: 6999 });
 	});
 
 	test('an answer without headers leaves nothing to pace by', () => {
@@ -160,16 +189,16 @@ describe('Quota', () => {
 		take(quota, t0 + 102);
 	});
 
-	test('waiters are woken when the reset becomes known, not only by their timers', async () => {
+	test('a waiting request is let go when an answer brings the reset forward, not at the reset it knew', async () => {
 		const quota = new Quota(1, {});
 		const probe = take(quota, Date.now());
-		quota.observe(probe, 201, { remaining: 1, resetSeconds: 60 });
+		quota.observe(probe, 201, { remaining: 1, resetSeconds: 60 }, Date.now() - 5_000);
 		const ticket = take(quota, Date.now());
 		const startedAt = Date.now();
-		const waited = quota.wait(60_000, undefined);
+		const waited = quota.take({ run: 'a', budgetMs: 60_000, signal: undefined });
 		quota.observe(ticket, 201, { remaining: 0, resetSeconds: 1 });
-		expect(await waited).toBe(true);
-		expect(Date.now() - startedAt).toBeLessThan(1000);
+		expect('ticket' in (await waited)).toBe(true);
+		expect(Date.now() - startedAt).toBeLessThan(1500);
 	});
 
 	test('in flight to fill a quota: its rate times the median recent round trip, with headroom', () => {
@@ -217,6 +246,97 @@ describe('Quota', () => {
 			remaining: undefined,
 			resetSeconds: undefined,
 		});
+	});
+});
+
+describe("Quota's lines: runs take turns, and Rate Limit Wait counts the time a run is given no room", () => {
+	const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+	const request = (run: string, budgetMs = 60_000) => ({ run, budgetMs, signal: undefined });
+	/** Answers that opened their window 5 s ago, so the window's opening no longer paces. */
+	const opened = { limit: 100, resetSeconds: 60 };
+	const past = () => Date.now() - 5_000;
+
+	test('two runs waiting for the same quota take turns, each in its own order', async () => {
+		const quota = new Quota(undefined, {});
+		const order: string[] = [];
+		const tickets: QuotaTicket[] = [];
+		const ask = (name: string) =>
+			quota.take(request(name[0])).then((outcome) => {
+				if (!('ticket' in outcome)) throw new Error(`${name} got none`);
+				order.push(name);
+				tickets.push(outcome.ticket);
+			});
+		await ask('a1');
+		// While the window's first request is out, both runs queue up behind it.
+		const waiting = Promise.all(['a2', 'a3', 'b1', 'b2', 'b3'].map(ask));
+		// Others use the key too (half of it is gone): each answer lets one more go.
+		for (let answered = 0; answered < tickets.length; answered++) {
+			quota.observe(tickets[answered], 201, { ...opened, remaining: 50 - answered }, past());
+			await sleep(5);
+		}
+		await waiting;
+		expect(order).toEqual(['a1', 'a2', 'b1', 'a3', 'b2', 'b3']);
+	});
+
+	test('a run whose requests are let through keeps waiting past Rate Limit Wait; one given no room gives up', async () => {
+		const quota = new Quota(undefined, {});
+		const budgetMs = 80;
+		const tickets: QuotaTicket[] = [];
+		const ask = () =>
+			quota.take(request('a', budgetMs)).then((outcome) => {
+				if ('ticket' in outcome) tickets.push(outcome.ticket);
+				return outcome;
+			});
+		await ask();
+		const line = Promise.all([1, 2, 3, 4].map(ask));
+		// One of the run's requests answered every 50 ms: 250 ms in all, three times its budget.
+		for (let answered = 0; answered < 5; answered++) {
+			await sleep(50);
+			quota.observe(tickets[answered], 201, { ...opened, remaining: 50 - answered }, past());
+		}
+		expect((await line).every((outcome) => 'ticket' in outcome)).toBe(true);
+		// The last is refused: no room for the run until the reset, a minute away.
+		quota.observe(tickets[4], 429, { remaining: 0, resetSeconds: 60 });
+		const outcome = await ask();
+		expect('gaveUp' in outcome && outcome.gaveUp.roomAt).toBeGreaterThan(Date.now() + 55_000);
+	});
+
+	test('a run with a request out is being given room: its other requests wait for that answer', async () => {
+		const quota = new Quota(undefined, {});
+		const first = await quota.take(request('a', 30));
+		const second = quota.take(request('a', 30));
+		const third = quota.take(request('b', 30));
+		await sleep(120);
+		// Run b had nothing out and nothing let through for 4 times its wait; run a's verdict waits.
+		const bOutcome = await third;
+		expect(bOutcome).toEqual({ gaveUp: expect.objectContaining({ ahead: 0 }) });
+		if (!('ticket' in first)) throw new Error('no ticket');
+		quota.observe(first.ticket, 201, { ...opened, remaining: 99 }, Date.now() - 5_000);
+		expect('ticket' in (await second)).toBe(true);
+	});
+
+	test('a request that gives up says how many of its run were ahead of it', async () => {
+		const quota = new Quota(undefined, {});
+		const first = await quota.take(request('a'));
+		if (!('ticket' in first)) throw new Error('no ticket');
+		// Queued while the run's first request is out: no verdict until its answer.
+		const line = Promise.all([0, 1, 2].map(() => quota.take(request('a', 1_000))));
+		// The window is spent until a reset 30 s away, beyond their Rate Limit Wait.
+		quota.observe(first.ticket, 201, { limit: 3, remaining: 0, resetSeconds: 30 });
+		const outcomes = await line;
+		expect(outcomes.map((outcome) => 'gaveUp' in outcome && outcome.gaveUp.ahead)).toEqual([
+			0, 1, 2,
+		]);
+	});
+
+	test('a stopped execution takes its requests out of the line', async () => {
+		const quota = new Quota(undefined, {});
+		await quota.take(request('a'));
+		const stop = new AbortController();
+		const waiting = quota.take({ run: 'a', budgetMs: 60_000, signal: stop.signal });
+		stop.abort();
+		expect(await waiting).toEqual({ canceled: true });
+		expect(quota.hasWaiters).toBe(false);
 	});
 });
 

@@ -28,9 +28,7 @@ export function readQuotaHeaders(headers: IDataObject | undefined): QuotaReading
 
 /** When a window's end is unknown (no headers), Pruna's quotas are per minute. */
 const assumedWindowMs = 60_000;
-/** A reset this much earlier than thought is worth waking the waiters for. */
-const resetNewsMs = 100;
-/** How long a waiter sleeps when only an answer can tell it more (it is woken by the answer). */
+/** How long the quota waits when only an answer can tell it more (the answer lets go at once). */
 const answerWaitMs = 1_000;
 
 /** In-flight requests per request the quota allows in a round trip: room for jitter. */
@@ -54,19 +52,68 @@ const claimDivisor = 3;
 /** A share measured longer ago than this many windows says nothing of who uses the key now. */
 const shareMemoryWindows = 2;
 
-/** A request waiting for the quota: until when at most, for which execution, how to let it go. */
-interface Waiter {
-	until: number;
-	signal: AbortSignal | undefined;
-	resolve: (started: boolean) => void;
-}
+/**
+ * The longest a window's opening is paced (see `openingPaceWaitMs`): more than the second by which
+ * `RateLimit-Reset` rounds, so a process that learned the reset a second late still finds room.
+ */
+const maxOpeningMs = 2_000;
+/** A shorter window's opening is paced over this part of it. */
+const openingShareOfWindow = 0.75;
 
 /** Why an alarm's sleep ends early: it was moved. One reason for all, so no error is built per move. */
 const alarmMoved = new Error('The quota alarm was moved');
 
+/** A request in its run's line for this quota. */
+interface Waiter {
+	/** When the request began waiting (a request sent again after a 429 keeps its first wait). */
+	since: number;
+	/** The node's Rate Limit Wait for the item. */
+	budgetMs: number;
+	signal: AbortSignal | undefined;
+	resolve: (outcome: TakeOutcome) => void;
+}
+
+/**
+ * A run's line for this quota: one node in one execution (`runKey`). Lines take turns, so
+ * executions sharing a process share its room; within a line, requests go in the order they came.
+ */
+interface RunLine {
+	readonly run: string;
+	readonly waiting: Waiter[];
+	/** Its requests let go and not yet answered: while one is out, the run is being given room. */
+	inFlight: number;
+	/** When the quota last let one of its requests through (an answer other than 429). */
+	lastRoomAt: number;
+}
+
+/** Why a request stopped waiting without a ticket. */
+export interface QuotaGiveUp {
+	/** How long its run had been given no room. */
+	waitedMs: number;
+	/** Requests of its run that were ahead of it in the line. */
+	ahead: number;
+	/** When the quota has room again, when that is known (a window's reset). */
+	roomAt?: number;
+}
+
+export type TakeOutcome = { ticket: QuotaTicket } | { gaveUp: QuotaGiveUp } | { canceled: true };
+
+/** What a request waiting for the quota says of itself. */
+export interface QuotaRequest {
+	/** The run it belongs to (`runKey`): runs take turns, and Rate Limit Wait counts per run. */
+	run: string;
+	/** Rate Limit Wait: how long its run may be given no room before the request gives up. */
+	budgetMs: number;
+	signal: AbortSignal | undefined;
+	/** When it began waiting, if it did before (a request sent again after a 429). */
+	since?: number;
+}
+
 /** A request that may start, and what its answer must be reported against. */
 export interface QuotaTicket {
 	readonly window: number;
+	/** The run it was given to (none when taken with `tryTake` alone). */
+	readonly run?: string;
 	/**
 	 * Others wait for this request's answer (it opens the window, or sounds what the key has left
 	 * before the next claim): a request the server would hold (Try-Sync) should not be held.
@@ -88,6 +135,8 @@ export interface QuotaSpending {
 	 * answers may be held for a generation, so a window's claim goes at once.
 	 */
 	boundsInFlight?: boolean;
+	/** What it counts, in the words of its errors: "creates with p-image", "status checks". */
+	counts?: string;
 }
 
 /**
@@ -132,8 +181,12 @@ export class Quota implements InFlightDemand {
 	/** For a spread quota: starts allowed now, refilled at the window's remaining rate. */
 	private spreadTokens = 0;
 	private spreadRefilledAt = Date.now();
-	/** Requests waiting to start; one alarm wakes those whose wait is over. */
-	private readonly waiters = new Set<Waiter>();
+	/** Each run's line, in the order they take turns (the one served last goes to the end). */
+	private readonly lines = new Map<string, RunLine>();
+	private waitingCount = 0;
+	/** Set while `letGo` runs: an answer that arrives meanwhile is seen by its loop. */
+	private lettingGo = false;
+	/** One alarm, for the earliest moment a waiting request may go or must give up. */
 	private alarmAt = Number.POSITIVE_INFINITY;
 	private alarmStop: AbortController | undefined;
 	/** One abort listener per execution signal, not one per wait: with thousands waiting that costs. */
@@ -166,6 +219,7 @@ export class Quota implements InFlightDemand {
 	private carriedShareAt = 0;
 	private readonly spread: boolean;
 	readonly boundsInFlight: boolean;
+	readonly counts: string;
 
 	/**
 	 * @param publishedLimit the documented per-minute limit, followed when answers carry no
@@ -178,6 +232,7 @@ export class Quota implements InFlightDemand {
 	) {
 		this.spread = spending.spread === true;
 		this.boundsInFlight = spending.boundsInFlight === true && !this.spread;
+		this.counts = spending.counts ?? 'requests';
 		this.windowStartedAt = now;
 	}
 
@@ -189,6 +244,8 @@ export class Quota implements InFlightDemand {
 			return { waitMs: Math.max(1, endsAt - now) };
 		}
 		if (this.remaining !== undefined && this.spread) return this.takeSpread(now);
+		const paceWaitMs = this.openingPaceWaitMs(now);
+		if (paceWaitMs > 0) return { waitMs: paceWaitMs };
 		if (this.remaining === undefined || this.claimLeft <= 0) {
 			// The window's first request, or the next sounding: the others wait for its answer.
 			if (this.sounding) return { waitMs: answerWaitMs };
@@ -202,6 +259,25 @@ export class Quota implements InFlightDemand {
 		this.remaining--;
 		this.sentSinceSounding++;
 		return this.start(false);
+	}
+
+	/**
+	 * The opening of a window (2 s, or three quarters of a shorter window) is spent evenly: the
+	 * key's use, as this process knows it, stays within the opening's share of the window. Workers
+	 * learn a reset in whole seconds and wake up to a second apart; without this, the first to wake
+	 * would spend the window in a few round trips and the others find it spent, window after window.
+	 * Every worker follows the same schedule, from the window's opening as the headers date it, so
+	 * each finds room when it comes. Costs up to 2 s in a batch's last window.
+	 */
+	private openingPaceWaitMs(now: number): number {
+		const limit = this.limitPerWindow;
+		if (limit === undefined || this.windowMs === undefined || this.resetAt === undefined) return 0;
+		if (this.remaining === undefined || !Number.isFinite(this.remaining)) return 0;
+		const openedAt = Math.min(this.windowStartedAt, this.resetAt - this.windowMs);
+		const openingMs = Math.min(maxOpeningMs, this.windowMs * openingShareOfWindow);
+		const used = limit - this.remaining;
+		const allowedAt = openedAt + (openingMs * used) / limit;
+		return allowedAt > now ? Math.ceil(allowedAt - now) : 0;
 	}
 
 	private takeSpread(now: number): TakeResult {
@@ -293,11 +369,16 @@ export class Quota implements InFlightDemand {
 	}
 
 	/**
-	 * Reports an answer, with the `RateLimit-*` headers it carried. Waiters are woken only when the
-	 * answer may let one of them go (a window opened, a sounding answered, or more room than
-	 * counted), not on every answer: with 1,000 items waiting that would be a million wake-ups.
+	 * Reports an answer, with the `RateLimit-*` headers it carried, and lets go what it made room
+	 * for. Its run was given room unless the answer is a 429.
 	 */
 	observe(ticket: QuotaTicket, status: number, reading: QuotaReading, now = Date.now()): void {
+		this.learn(ticket, status, reading, now);
+		this.settle(ticket, status !== 429, now);
+		if (this.waitingCount > 0) this.letGo(now);
+	}
+
+	private learn(ticket: QuotaTicket, status: number, reading: QuotaReading, now: number): void {
 		const endsAt =
 			reading.resetSeconds === undefined ? undefined : now + reading.resetSeconds * 1000;
 		this.learnRate(reading);
@@ -308,7 +389,6 @@ export class Quota implements InFlightDemand {
 			if (isSounding) this.sounding = false;
 			this.remaining = 0;
 			this.resetAt = endsAt ?? now + answerWaitMs;
-			this.wakeAll();
 			return;
 		}
 		if (ticket.window !== this.window) return;
@@ -335,25 +415,18 @@ export class Quota implements InFlightDemand {
 			}
 			if (!this.spread) this.claimAfterSounding(reading.remaining, now);
 			this.updateReset(endsAt);
-			this.wakeAll();
 			return;
 		}
 		if (reading.remaining !== undefined && this.remaining !== undefined) {
 			this.remaining = Math.min(this.remaining, reading.remaining);
 		}
-		if (this.updateReset(endsAt)) this.wakeAll();
+		this.updateReset(endsAt);
 	}
 
-	/**
-	 * Reset is rounded up to whole seconds: the earliest estimate is the closest. True when waiters
-	 * should hear of it: they sleep until the reset they knew of, so wake them when it is first
-	 * known or earlier.
-	 */
-	private updateReset(endsAt: number | undefined): boolean {
-		if (endsAt === undefined) return false;
-		const before = this.resetAt;
-		this.resetAt = Math.min(before ?? endsAt, endsAt);
-		return before === undefined || before - this.resetAt >= resetNewsMs;
+	/** Reset is rounded up to whole seconds: the earliest estimate is the closest. */
+	private updateReset(endsAt: number | undefined): void {
+		if (endsAt === undefined) return;
+		this.resetAt = Math.min(this.resetAt ?? endsAt, endsAt);
 	}
 
 	private learnRate(reading: QuotaReading): void {
@@ -395,40 +468,146 @@ export class Quota implements InFlightDemand {
 
 	/** Whether requests are waiting for this quota to let them go. */
 	get hasWaiters(): boolean {
-		return this.waiters.size > 0;
-	}
-
-	/** A request that got no answer (a dropped connection): it tells nothing, but frees the way. */
-	abandon(ticket: QuotaTicket): void {
-		if (ticket.answerAwaited && ticket.window === this.window) this.sounding = false;
-		this.wakeAll();
-	}
-
-	private wakeAll(): void {
-		for (const waiter of this.waiters) waiter.resolve(true);
-		this.waiters.clear();
-		this.setAlarm(Number.POSITIVE_INFINITY);
+		return this.waitingCount > 0;
 	}
 
 	/**
-	 * Waits until a request may start. Ends early when an answer arrives (it may free the way) or
-	 * the signal aborts; returns false when aborted. All waits share one alarm, set for the earliest.
+	 * Waits in the run's line until the quota lets the request go. Runs take turns, one request
+	 * each, whenever the quota has room. A request gives up only when its run has been given no
+	 * room for its Rate Limit Wait (none of the run's requests let through and answered other than
+	 * 429, none out), or when the next room (a reset) comes later than that: a run whose earlier
+	 * requests are let through window after window waits however long its line is.
 	 */
-	async wait(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-		if (signal?.aborted) return false;
+	async take(request: QuotaRequest, now = Date.now()): Promise<TakeOutcome> {
+		const { signal } = request;
+		if (signal?.aborted) return { canceled: true };
 		if (signal && !this.watchedSignals.has(signal)) {
 			this.watchedSignals.add(signal);
 			signal.addEventListener('abort', () => this.dropWaitersOf(signal), { once: true });
 		}
-		return await new Promise<boolean>((resolve) => {
-			const until = Date.now() + ms;
-			this.waiters.add({ until, signal, resolve });
-			if (until < this.alarmAt) this.setAlarm(until);
+		let line = this.lines.get(request.run);
+		if (!line) {
+			line = { run: request.run, waiting: [], inFlight: 0, lastRoomAt: now };
+			this.lines.set(request.run, line);
+		}
+		const waiting = line.waiting;
+		const outcome = new Promise<TakeOutcome>((resolve) => {
+			const waiter = { since: request.since ?? now, budgetMs: request.budgetMs, signal, resolve };
+			// One that waited before (a 429) goes back to the head of its line: it was let go once.
+			if (request.since !== undefined) waiting.unshift(waiter);
+			else waiting.push(waiter);
 		});
+		this.waitingCount++;
+		this.letGo(now);
+		return await outcome;
 	}
 
-	/** Sets the one alarm for `at`, in place of a later one; Infinity: none. */
+	/**
+	 * Lets waiting requests go while the quota has room, one run at a time in turn; gives up on
+	 * those whose run has had no room for its Rate Limit Wait; sets the alarm for the next moment
+	 * either may happen.
+	 */
+	private letGo(now = Date.now()): void {
+		if (this.lettingGo) return;
+		this.lettingGo = true;
+		try {
+			for (;;) {
+				const line = this.nextLine();
+				if (!line) {
+					this.setAlarm(Number.POSITIVE_INFINITY);
+					return;
+				}
+				const taken = this.tryTake(now);
+				if ('ticket' in taken) {
+					this.handOut(line, { ...taken.ticket, run: line.run });
+					continue;
+				}
+				// No room before then; when none remains, that moment is the window's reset.
+				const roomAt = now + taken.waitMs;
+				const isReset = this.remaining !== undefined && this.remaining <= 0;
+				const nextGiveUpAt = this.giveUpWithoutRoom(now, isReset ? roomAt : undefined);
+				this.setAlarm(Math.min(roomAt, nextGiveUpAt));
+				return;
+			}
+		} finally {
+			this.lettingGo = false;
+		}
+	}
+
+	/** The line whose turn it is: the first, in turn order, with a request waiting. */
+	private nextLine(): RunLine | undefined {
+		if (this.waitingCount === 0) return undefined;
+		for (const line of this.lines.values()) if (line.waiting.length > 0) return line;
+		return undefined;
+	}
+
+	private handOut(line: RunLine, ticket: QuotaTicket): void {
+		const waiter = line.waiting.shift()!;
+		this.waitingCount--;
+		line.inFlight++;
+		// Its turn is taken: the line goes to the end of the turn order.
+		this.lines.delete(line.run);
+		this.lines.set(line.run, line);
+		waiter.resolve({ ticket });
+	}
+
+	/**
+	 * Gives up on the requests whose run has been given no room for their Rate Limit Wait, or will
+	 * not be before it ends (`roomAt`, a reset, beyond it). Returns when the next one would give up.
+	 * A run with a request out is being given room: its verdict waits for the answer.
+	 */
+	private giveUpWithoutRoom(now: number, roomAt: number | undefined): number {
+		let next = Number.POSITIVE_INFINITY;
+		for (const line of this.lines.values()) {
+			if (line.waiting.length === 0 || line.inFlight > 0) continue;
+			const giveUpAt = (waiter: Waiter) =>
+				Math.max(waiter.since, line.lastRoomAt) + waiter.budgetMs;
+			const hopeless = (waiter: Waiter) => {
+				const at = giveUpAt(waiter);
+				return at <= now || (roomAt !== undefined && roomAt > at);
+			};
+			// The head waited longest; a run's requests share their Rate Limit Wait.
+			if (!hopeless(line.waiting[0])) {
+				next = Math.min(next, giveUpAt(line.waiting[0]));
+				continue;
+			}
+			const kept: Waiter[] = [];
+			line.waiting.forEach((waiter, ahead) => {
+				if (!hopeless(waiter)) {
+					kept.push(waiter);
+					return;
+				}
+				this.waitingCount--;
+				const waitedMs = now - Math.max(waiter.since, line.lastRoomAt);
+				waiter.resolve({ gaveUp: { waitedMs, ahead, roomAt } });
+			});
+			line.waiting.splice(0, line.waiting.length, ...kept);
+			if (kept.length > 0) next = Math.min(next, giveUpAt(kept[0]));
+		}
+		return next;
+	}
+
+	/** The run's request was answered, or got none: it is no longer out. */
+	private settle(ticket: QuotaTicket, roomGiven: boolean, now: number): void {
+		const line = ticket.run === undefined ? undefined : this.lines.get(ticket.run);
+		if (!line) return;
+		line.inFlight = Math.max(0, line.inFlight - 1);
+		if (roomGiven) line.lastRoomAt = now;
+		if (line.inFlight === 0 && line.waiting.length === 0) this.lines.delete(line.run);
+	}
+
+	/** A request that got no answer (a dropped connection): it tells nothing, but frees the way. */
+	abandon(ticket: QuotaTicket, now = Date.now()): void {
+		if (ticket.answerAwaited && ticket.window === this.window) this.sounding = false;
+		this.settle(ticket, false, now);
+		this.letGo(now);
+	}
+
+	/** Sets the one alarm for `at` at the latest; Infinity: none (nothing waits). */
 	private setAlarm(at: number): void {
+		// An earlier alarm stays: it finds nothing to do and sets the next one. Moving it on every
+		// answer would cost a timer each.
+		if (at !== Number.POSITIVE_INFINITY && at >= this.alarmAt) return;
 		this.alarmStop?.abort(alarmMoved);
 		this.alarmStop = undefined;
 		this.alarmAt = at;
@@ -437,32 +616,27 @@ export class Quota implements InFlightDemand {
 		this.alarmStop = stop;
 		void sleep(Math.max(0, at - Date.now()), stop.signal).then(
 			() => {
-				if (this.alarmStop === stop) this.ring();
+				if (this.alarmStop !== stop) return;
+				this.alarmStop = undefined;
+				this.alarmAt = Number.POSITIVE_INFINITY;
+				this.letGo();
 			},
 			() => {},
 		);
 	}
 
-	/** The alarm went off: the waits that are over end; the alarm is set for the next. */
-	private ring(): void {
-		const now = Date.now();
-		let next = Number.POSITIVE_INFINITY;
-		for (const waiter of this.waiters) {
-			if (waiter.until <= now) {
-				this.waiters.delete(waiter);
-				waiter.resolve(true);
-			} else next = Math.min(next, waiter.until);
-		}
-		this.alarmStop = undefined;
-		this.setAlarm(next);
-	}
-
 	private dropWaitersOf(signal: AbortSignal): void {
-		for (const waiter of this.waiters) {
-			if (waiter.signal !== signal) continue;
-			this.waiters.delete(waiter);
-			waiter.resolve(false);
+		for (const line of this.lines.values()) {
+			const kept = line.waiting.filter((waiter) => {
+				if (waiter.signal !== signal) return true;
+				this.waitingCount--;
+				waiter.resolve({ canceled: true });
+				return false;
+			});
+			line.waiting.splice(0, line.waiting.length, ...kept);
+			if (line.inFlight === 0 && line.waiting.length === 0) this.lines.delete(line.run);
 		}
+		this.letGo();
 	}
 }
 

@@ -11,7 +11,7 @@ import { memoForItem } from './item-memo';
  * 250.
  */
 export const defaultMaxConcurrentRequests = 250;
-/** How long one request may wait for Pruna's rate limit before its item fails. */
+/** How long a run may go without room in Pruna's rate limit before its waiting items fail. */
 export const defaultRateLimitWaitSeconds = 600;
 
 /** The options every node has for how it shares Pruna's quotas (in each node's Options). */
@@ -32,7 +32,7 @@ export const pacingOptionFields: INodeProperties[] = [
 		typeOptions: { minValue: 0 },
 		default: defaultRateLimitWaitSeconds,
 		description:
-			"How long a request may wait for room in Pruna's rate limit (per model for creates) before its item fails. Requests are paced by Pruna's RateLimit headers, and a 429 is waited out and sent again.",
+			"How long this node's run may go without room in Pruna's rate limit (per model for creates) before its waiting items fail. While the run's requests keep being let through, every item waits its turn, however long the batch; items fail only when none was let through for this long (the quota taken by other runs or workers, or refused), or when Pruna's next reset is further away. A 429 is waited out and sent again.",
 	},
 ];
 

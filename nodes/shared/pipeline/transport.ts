@@ -11,7 +11,7 @@ import { pacingSettings } from './request-options';
 import { memoForItem } from './item-memo';
 import { findModel } from '../api/model-catalog';
 import { pause } from './pause';
-import type { Quota, QuotaTicket } from './quota';
+import type { Quota, QuotaGiveUp, QuotaTicket } from './quota';
 import { keyTag, quotaFor, readQuotaHeaders } from './quota';
 import { takeSlot } from './concurrency';
 import type { RetryPolicy } from './retry';
@@ -105,11 +105,22 @@ function quotaOf(
 		const model = String((request.headers as IDataObject | undefined)?.Model ?? '');
 		return quotaFor(`${scope}:${model}`, findModel(model)?.requestsPerMinute, {
 			boundsInFlight: true,
+			counts: `creates with ${model}`,
 		});
 	}
 	// Status checks come in bursts of waiting items: spread them over the window.
-	return quotaFor(scope, undefined, { spread: endpoint.quota === 'status' });
+	return quotaFor(scope, undefined, {
+		spread: endpoint.quota === 'status',
+		counts: requestsCounted[endpoint.quota],
+	});
 }
+
+/** What each endpoint's quota counts, in the words of its errors (a model's creates name it). */
+const requestsCounted: Record<Exclude<Endpoint['quota'], 'model'>, string> = {
+	status: 'status checks',
+	files: 'uploads',
+	delivery: 'downloads',
+};
 
 /**
  * One node's runs in one execution: its requests share a concurrency cap, and its creates are
@@ -194,7 +205,6 @@ export async function sendToPruna<T = never>(
 	const pacing = pacingSettings(context);
 	const signal = context.getExecutionCancelSignal();
 	const startedAt = Date.now();
-	const rateLimitDeadlineAt = startedAt + pacing.rateLimitWaitMs;
 
 	let url = requestTarget({ url: String(request.url), baseURL: credential.baseUrl });
 	let endpoint = endpointAt(request.method, url, credential);
@@ -225,11 +235,14 @@ export async function sendToPruna<T = never>(
 		const quota = quotaOf(target, endpoint, credential);
 		let ticket: QuotaTicket | undefined;
 		if (quota) {
-			ticket = await waitForQuota(context, quota, rateLimitDeadlineAt, signal);
-			if (!ticket) {
+			// A request sent before (refused, or failed) goes back to the head of its run's line.
+			const sentBefore = lastRateLimited !== undefined || retry > 0 || hops > 0;
+			const taken = await waitForQuota(context, quota, sentBefore ? startedAt : undefined, signal);
+			if ('gaveUp' in taken) {
 				if (lastRateLimited) return { response: lastRateLimited };
-				throw rateLimitWaitExceeded(context, startedAt);
+				throw rateLimitWaitExceeded(context, taken.gaveUp, quota.counts);
 			}
+			ticket = taken.ticket;
 		}
 		const slot = await takeSlot(runKey(context), pacing.maxConcurrentRequests, quota, signal);
 		if (!slot) {
@@ -373,34 +386,44 @@ function withoutHeldAnswer(
 	return { ...target, headers: others };
 }
 
-/** Waits for the quota to allow one more request; undefined when the wait budget ran out. */
+/**
+ * Waits in the run's line for the quota to let the request go (see `Quota.take`); gives up when the
+ * run has been given no room for the node's Rate Limit Wait.
+ */
 async function waitForQuota(
 	context: IExecuteSingleFunctions,
 	quota: Quota,
-	deadlineAt: number,
+	waitingSince: number | undefined,
 	signal: AbortSignal | undefined,
-): Promise<QuotaTicket | undefined> {
-	for (;;) {
-		const now = Date.now();
-		const taken = quota.tryTake(now);
-		if ('ticket' in taken) return taken.ticket;
-		// A reset beyond the budget is not worth waiting for: fail now, saying when it comes.
-		if (now + taken.waitMs > deadlineAt) return undefined;
-		if (!(await quota.wait(taken.waitMs, signal))) {
-			throw canceled(context, "Pruna's rate limit");
-		}
-	}
+): Promise<{ ticket: QuotaTicket } | { gaveUp: QuotaGiveUp }> {
+	const taken = await quota.take({
+		run: runKey(context),
+		budgetMs: pacingSettings(context).rateLimitWaitMs,
+		signal,
+		since: waitingSince,
+	});
+	if ('canceled' in taken) throw canceled(context, "Pruna's rate limit");
+	return taken;
 }
 
-function rateLimitWaitExceeded(context: IExecuteSingleFunctions, startedAt: number): NodeApiError {
-	const seconds = Math.round((Date.now() - startedAt) / 1000);
+function rateLimitWaitExceeded(
+	context: IExecuteSingleFunctions,
+	gaveUp: QuotaGiveUp,
+	counted: string,
+): NodeApiError {
+	const waitedSeconds = Math.round(gaveUp.waitedMs / 1000);
+	// When the quota said when it has room again (a reset), it was beyond the wait.
+	const roomAgain =
+		gaveUp.roomAt === undefined
+			? ''
+			: `; room again in ${Math.max(0, Math.ceil((gaveUp.roomAt - Date.now()) / 1000))} s`;
 	return new NodeApiError(
 		context.getNode(),
 		{ reason: 'rate limit wait' },
 		{
-			message: `Rate limit reached: Pruna's quota had no room for this request within ${seconds} s`,
+			message: `Rate limit reached: Pruna's quota for ${counted} gave this run no room for ${waitedSeconds} s (${gaveUp.ahead} of its requests were ahead of this one${roomAgain})`,
 			description:
-				"Other runs are using the same quota. Raise the node's Rate Limit Wait option, or run fewer items at once.",
+				"Other runs or workers using the same API key took this quota, or Pruna refused this run's requests, for longer than the node's Rate Limit Wait. Raise Rate Limit Wait, or run fewer items at once on this key.",
 			httpCode: '429',
 			itemIndex: context.getItemIndex(),
 		},
