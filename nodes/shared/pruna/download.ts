@@ -10,13 +10,8 @@ import { mimeTypeFromFileName } from './upload-body';
 import { itemOptions } from '../pipeline/request-options';
 import type { RetryPolicy } from '../pipeline/retry';
 import { isDroppedConnection } from '../pipeline/retry';
-import {
-	headerValue,
-	markBodyCutOff,
-	requestTimeoutMs,
-	sendToPruna,
-	throwUnlessHttpSuccess,
-} from '../pipeline/transport';
+import { headerValue, throwUnlessHttpSuccess } from '../pipeline/errors';
+import { markBodyCutOff, requestTimeoutMs, sendToPruna } from '../pipeline/transport';
 import { downloadContent, routingRequestOf } from '../api/endpoints';
 import { fileNameFromUrl } from '../api/urls';
 
