@@ -108,7 +108,8 @@ export function failureAsClearError(
 		untrustedCertificateCodes.includes(code),
 	);
 	if (certificateCode) {
-		const origin = URL.canParse(url) ? new URL(url).origin : url;
+		// The request reached the server's TLS handshake: its URL parsed.
+		const origin = new URL(url).origin;
 		return new NodeApiError(context.getNode(), { reason: certificateCode } as JsonObject, {
 			message: `The certificate of ${origin} is not trusted (${certificateCode})`,
 			description:
