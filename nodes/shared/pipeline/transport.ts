@@ -9,7 +9,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { Credential } from './credential';
 import { credentialType, getCredential, runKey } from './credential';
 import { asNodeError, headerValue, readErrorBody } from './errors';
-import type { ConnectionOptions, PacingSettings } from './request-options';
+import type { PacingSettings } from './request-options';
 import { connectionOptions, pacingSettings, withConnectionOptions } from './request-options';
 import { findModel } from '../api/model-catalog';
 import { pause } from './pause';
@@ -40,11 +40,6 @@ export const requestDefaults = {
 
 /** Enough for a CDN hop or two; more means a loop. */
 const maxRedirects = 5;
-
-/** The node's Request Options → Timeout (n8n's 300 s when not set); once per item. */
-export function requestTimeoutMs(context: IExecuteSingleFunctions): number {
-	return connectionOptions(context).timeoutMs;
-}
 
 /** Pruna's endpoint a request reaches, when it goes to the base URL's origin (a CDN is none). */
 function endpointAt(
@@ -150,7 +145,6 @@ interface Route {
 	/** The request with the pipeline's defaults and the node's Request Options. */
 	request: IHttpRequestOptions;
 	credential: Credential;
-	connection: ConnectionOptions;
 	pacing: PacingSettings;
 	policy: RetryPolicy;
 	signal: AbortSignal | undefined;
@@ -205,13 +199,9 @@ export async function sendToPruna<T = never>(
 	request: IHttpRequestOptions,
 	settings: SendSettings<T>,
 ): Promise<PrunaAnswer<T>> {
-	const route = await routeOf(context, request, settings);
+	const { route, firstHop } = await routeOf(context, request, settings);
 	const retries = retriesOf(context, route.policy, settings);
-	let hop: Hop = {
-		url: route.request.url,
-		endpoint: endpointAt(request.method, route.request.url, route.credential),
-		count: 0,
-	};
+	let hop = firstHop;
 	let lastRateLimited: PrunaAnswer<T> | undefined;
 	for (;;) {
 		const outcome = await attempt(context, route, hop, settings);
@@ -244,29 +234,29 @@ export async function sendToPruna<T = never>(
 	}
 }
 
-/** The request as every attempt sends it, and what the item's settings say about sending it. */
+/** The request as every attempt sends it, what the item's settings say about sending it, and where it goes first. */
 async function routeOf<T>(
 	context: IExecuteSingleFunctions,
 	request: IHttpRequestOptions,
 	settings: SendSettings<T>,
-): Promise<Route> {
+): Promise<{ route: Route; firstHop: Hop }> {
 	const credential = await getCredential(context);
 	const connection = connectionOptions(context);
 	const pacing = pacingSettings(context);
 	const url = requestTarget({ url: String(request.url), baseURL: credential.baseUrl });
 	const endpoint = endpointAt(request.method, url, credential);
 	const startedAt = Date.now();
-	return {
+	const route: Route = {
 		// The node's Request Options are applied here, once, for every request of every node.
 		request: withConnectionOptions({ ...requestDefaults, ...request, url }, connection),
 		credential,
-		connection,
 		pacing,
 		policy: endpoint?.paid ? { kind: 'paid' } : settings.policy,
 		signal: context.getExecutionCancelSignal(),
 		startedAt,
 		rateLimitDeadlineAt: startedAt + pacing.rateLimitWaitMs,
 	};
+	return { route, firstHop: { url, endpoint, count: 0 } };
 }
 
 /** A request's transient failures: the pause before each retry, and the outage they add up to. */
