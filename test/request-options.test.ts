@@ -269,6 +269,34 @@ describe('Request Options → Proxy: the only route to Pruna, for every request'
 		expectAllThroughProxy(simulator);
 	});
 
+	test("without a proxy on the node, the instance's HTTP_PROXY carries every request, as before", async () => {
+		simulator.defaultPlan = { startingMs: 50, processingMs: 150 };
+		process.env.HTTP_PROXY = proxy.url;
+		let result: RunResult;
+		try {
+			result = await run(
+				simulator,
+				'Create',
+				nodeType.create,
+				{
+					model: 'p-image',
+					prompt: 'a lighthouse',
+					options: { trySync: false, waitUntilDone: true, downloadOutput: true, ...fastPolling },
+				},
+				{},
+			);
+		} finally {
+			delete process.env.HTTP_PROXY;
+		}
+
+		expectSuccess(result);
+		await expectDownloadedOutput(result, simulator, 'Create');
+		expectAllThroughProxy(simulator);
+		expect(
+			proxiedPaths().filter((path) => path.startsWith('/v1/predictions/status/')).length,
+		).toBeGreaterThan(0);
+	});
+
 	test('a proxy that refuses the login fails the item with its answer; nothing reaches Pruna', async () => {
 		const wrongLogin = new URL(proxy.url);
 		wrongLogin.password = 'wrong';
