@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteSingleFunctions } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { runKey } from '../shared/pipeline/transport';
+import { runKey } from '../shared/pipeline/credential';
 
 /**
  * Predictions are paid for, and Pruna has no endpoint that lists them: an id this node lost is a

@@ -8,9 +8,10 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { findModel } from '../shared/api/model-catalog';
 import { memoForItem } from '../shared/pipeline/item-memo';
-import { itemOptions } from '../shared/pipeline/request-options';
+import { connectionOptions, itemOptions } from '../shared/pipeline/request-options';
 import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
-import { getBaseUrl, heldAnswerDropped } from '../shared/pipeline/transport';
+import { getBaseUrl } from '../shared/pipeline/credential';
+import { wasAnswerHeld } from '../shared/pipeline/transport';
 import { downloadRetryPolicy, downloadToBinary } from '../shared/pruna/download';
 import type { PredictionStatus, WaitOptions } from '../shared/pruna/polling';
 import {
@@ -25,13 +26,7 @@ import { agentFileLink, generationUrlNote, runsAsTool } from '../shared/pruna/to
 import { earlierAnswer, rememberCreated, withCreatedPredictions } from './created';
 import { collectModelInput, readModelName, withoutSecrets } from './input';
 import { checkModelInput } from './input-check';
-import {
-	chooseTrySync,
-	createProgress,
-	trySyncTimeoutMs,
-	userTimeoutMs,
-	withPossibleJobNote,
-} from './waiting';
+import { chooseTrySync, createProgress, trySyncTimeoutMs, withPossibleJobNote } from './waiting';
 import { refuseRunOverSpendingLimit } from './spending-guard';
 
 interface CreateOptions extends WaitOptions {
@@ -118,13 +113,14 @@ export async function addModelAndInput(
 		const { model, headers, body, fingerprint } = predictionRequest(this);
 		const earlier = earlierAnswer(this, fingerprint);
 		const trySync = headers['Try-Sync'] === 'true';
-		createProgress(this).trySync = trySync;
+		// Starts the item's progress: from now on the create is on its way.
+		createProgress(this);
 		configureRoutedRequest(this, {
 			explainError: (error) =>
 				withCreatedPredictions(this, withPossibleJobNote(this, model, error)),
 			knownAnswer: earlier ? { statusCode: 201, headers: {}, body: earlier } : undefined,
 		});
-		const boundTimeout = trySync && userTimeoutMs(this) === undefined;
+		const boundTimeout = trySync && connectionOptions(this).userTimeoutMs === undefined;
 		return {
 			...requestOptions,
 			...(boundTimeout ? { timeout: trySyncTimeoutMs } : {}),
@@ -186,9 +182,9 @@ export const readCreatedPrediction = readSuccess(
 		const { model, fingerprint } = predictionRequest(this);
 		const progress = createProgress(this);
 		progress.answered = true;
-		// An async answer to a Try-Sync create comes after Pruna held it: the job is that old already.
-		// One the pipeline sent without Try-Sync (it opened a quota window) was answered at once.
-		const createdAt = progress.trySync && !heldAnswerDropped(this) ? progress.sentAt : Date.now();
+		// An async answer to a create sent with Try-Sync comes after Pruna held it: the job is that
+		// old already. One sent without (the pipeline may drop the header) was answered at once.
+		const createdAt = wasAnswerHeld(response) ? progress.sentAt : Date.now();
 		const baseUrl = await getBaseUrl(this);
 		if (typeof response.body === 'object' && response.body !== null) {
 			rememberCreated(this, fingerprint, response.body as IDataObject);

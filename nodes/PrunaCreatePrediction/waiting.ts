@@ -1,8 +1,8 @@
-import type { IDataObject, IExecuteSingleFunctions } from 'n8n-workflow';
+import type { IExecuteSingleFunctions } from 'n8n-workflow';
 
 import { memoForItem } from '../shared/pipeline/item-memo';
 import { isDroppedConnection } from '../shared/pipeline/retry';
-import { heldAnswerDropped } from '../shared/pipeline/transport';
+import { wasAnswerHeld } from '../shared/pipeline/transport';
 import { waitProfileOf } from '../shared/pruna/poll-schedule';
 
 /**
@@ -36,17 +36,9 @@ export function chooseTrySync(
  */
 export const trySyncTimeoutMs = 90_000;
 
-/** The Timeout the user set under the node's Request Options, if any. */
-export function userTimeoutMs(context: IExecuteSingleFunctions): number | undefined {
-	const requestOptions = context.getNodeParameter('requestOptions', {}) as IDataObject;
-	const timeout = Number(requestOptions?.timeout);
-	return timeout > 0 ? timeout : undefined;
-}
-
 interface CreateProgress {
 	/** When the create was handed to the pipeline. */
 	sentAt: number;
-	trySync: boolean;
 	/** Whether a 2xx answer reached the node: from then on the prediction's ID (or result) is known. */
 	answered: boolean;
 }
@@ -55,7 +47,6 @@ interface CreateProgress {
 export function createProgress(context: IExecuteSingleFunctions): CreateProgress {
 	return memoForItem(context, 'createProgress', () => ({
 		sentAt: Date.now(),
-		trySync: false,
 		answered: false,
 	}));
 }
@@ -87,7 +78,8 @@ export function withPossibleJobNote(
 ): unknown {
 	const progress = createProgress(context);
 	if (progress.answered || !mayHaveStartedJob(error)) return error;
-	const trySync = progress.trySync && !heldAnswerDropped(context);
+	// Whether the create that failed asked Pruna to hold its answer (Try-Sync), as it was sent.
+	const trySync = wasAnswerHeld(error);
 	const nodeError = error as { message: string; description?: string | null };
 	const subject = `Create prediction with ${model}`;
 	const reason = nodeError.message.startsWith(subject)

@@ -9,7 +9,7 @@ import { requireValidInput } from '../shared/pipeline/errors';
 import { memoForItem } from '../shared/pipeline/item-memo';
 import { itemOptions } from '../shared/pipeline/request-options';
 import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
-import { getBaseUrl } from '../shared/pipeline/transport';
+import { getBaseUrl } from '../shared/pipeline/credential';
 import { downloadRetryPolicy, storeDownload } from '../shared/pruna/download';
 import { agentFileLink, runsAsTool } from '../shared/pruna/tool-mode';
 

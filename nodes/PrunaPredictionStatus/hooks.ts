@@ -11,7 +11,7 @@ import { requireValidInput } from '../shared/pipeline/errors';
 import { memoForItem } from '../shared/pipeline/item-memo';
 import { itemOptions } from '../shared/pipeline/request-options';
 import { configureRoutedRequest, outputItem, readSuccess } from '../shared/pipeline/routing';
-import { getBaseUrl } from '../shared/pipeline/transport';
+import { getBaseUrl } from '../shared/pipeline/credential';
 import type { WaitLimits, WaitOptions } from '../shared/pruna/polling';
 import {
 	outageTimeoutError,

@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:f
 import { open, rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,8 @@ export interface RecordedRequest {
 	receivedAt: number;
 	/** How many requests were open when it arrived, itself included. */
 	openAtArrival: number;
+	/** The client's port: tells a request a proxy forwarded from one sent straight here. */
+	remotePort?: number;
 }
 
 export type Outcome = 'succeeded' | 'failed' | 'canceled';
@@ -113,6 +116,8 @@ export interface SimulatorOptions {
 	 * second later, which makes those connections cheaper in CPU and slower (see bench/per-item.ts).
 	 */
 	listenBacklog?: number;
+	/** Serves HTTPS with this key and certificate (PEM) instead of HTTP. */
+	tls?: { key: string; cert: string };
 }
 
 interface SimulatedPrediction {
@@ -251,9 +256,12 @@ export class PrunaSimulator {
 
 	/** Starts serving on 127.0.0.1 (an ephemeral port unless `port` is given). */
 	async listen(port = this.options.port ?? 0): Promise<void> {
-		const server = createServer((request, response) => {
+		const handler = (request: IncomingMessage, response: ServerResponse) => {
 			void this.handle(request, response);
-		});
+		};
+		const server = this.options.tls
+			? createHttpsServer(this.options.tls, handler)
+			: createServer(handler);
 		server.on('connection', (socket) => {
 			this.sockets.add(socket);
 			socket.on('close', () => this.sockets.delete(socket));
@@ -265,7 +273,8 @@ export class PrunaSimulator {
 			);
 		});
 		this.server = server;
-		this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+		const scheme = this.options.tls ? 'https' : 'http';
+		this.baseUrl = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 	}
 
 	async close(): Promise<void> {
@@ -435,6 +444,7 @@ export class PrunaSimulator {
 			bodyBytes: 0,
 			receivedAt: Date.now(),
 			openAtArrival: ++this.openRequests,
+			remotePort: request.socket.remotePort,
 		};
 		this.requests.push(record);
 		response.on('finish', () => (record.status = response.statusCode));

@@ -176,3 +176,23 @@ export async function toPrunaApiError(
 	});
 	return error;
 }
+
+/** One header of an answer, as a string (the first, when it came more than once). */
+export function headerValue(response: IN8nHttpFullResponse, name: string): string | undefined {
+	const value = response.headers?.[name];
+	if (value === undefined || value === null) return undefined;
+	return String(Array.isArray(value) ? value[0] : value);
+}
+
+/** Throws a NodeApiError naming `subject`, with Pruna's code and message, unless a 2xx answered. */
+export async function throwUnlessHttpSuccess(
+	context: IExecuteSingleFunctions,
+	response: IN8nHttpFullResponse,
+	subject: string,
+): Promise<void> {
+	if (response.statusCode >= 200 && response.statusCode < 300) return;
+	throw await toPrunaApiError(context.getNode(), response, {
+		subject,
+		itemIndex: context.getItemIndex(),
+	});
+}

@@ -1,4 +1,10 @@
-import type { IDataObject, IExecuteSingleFunctions, INodeProperties } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteSingleFunctions,
+	IHttpRequestOptions,
+	INodeProperties,
+} from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { memoForItem } from './item-memo';
 
@@ -69,4 +75,87 @@ export function pacingSettings(context: IExecuteSingleFunctions): PacingSettings
 				numberOption(options, 'rateLimitWaitSeconds', defaultRateLimitWaitSeconds) * 1000,
 		};
 	});
+}
+
+/** n8n's default for declarative requests; the node's Request Options → Timeout overrides it. */
+const defaultTimeoutMs = 300_000;
+
+/**
+ * The node's Request Options, which n8n adds to every declarative node (Proxy, Ignore SSL Issues,
+ * Timeout; Batching is n8n's own, between items). n8n applies them to the routed request only;
+ * the pipeline applies them to every request of the item (see `withConnectionOptions`).
+ */
+export interface ConnectionOptions {
+	/** The Timeout set by hand, if any. */
+	userTimeoutMs?: number;
+	/** The Timeout every request of the item has, unless it carries its own. */
+	timeoutMs: number;
+	proxy?: IHttpRequestOptions['proxy'];
+	skipSslCertificateValidation: boolean;
+}
+
+/** The item's Request Options, read once per item. */
+export function connectionOptions(context: IExecuteSingleFunctions): ConnectionOptions {
+	return memoForItem(context, 'connectionOptions', () => {
+		const options = (context.getNodeParameter('requestOptions', {}) ?? {}) as IDataObject;
+		const timeout = Number(options.timeout);
+		const userTimeoutMs = Number.isFinite(timeout) && timeout > 0 ? timeout : undefined;
+		return {
+			userTimeoutMs,
+			timeoutMs: userTimeoutMs ?? defaultTimeoutMs,
+			proxy: parseProxy(context, options.proxy),
+			skipSslCertificateValidation: options.allowUnauthorizedCerts === true,
+		};
+	});
+}
+
+/**
+ * The proxy as n8n's routing reads it (a URL, user and password in it) and as n8n's request helper
+ * takes it. A proxy that does not parse fails the item: sending around it would bypass it.
+ */
+function parseProxy(
+	context: IExecuteSingleFunctions,
+	value: unknown,
+): IHttpRequestOptions['proxy'] | undefined {
+	const text = typeof value === 'string' ? value.trim() : '';
+	if (!text) return undefined;
+	const url = URL.canParse(text) ? new URL(text) : undefined;
+	if (!url?.hostname || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+		throw new NodeOperationError(context.getNode(), 'The proxy is not valid', {
+			itemIndex: context.getItemIndex(),
+			description:
+				"Set Request Options → Proxy to the proxy's URL with its port, such as http://user:password@proxy.example:8080.",
+		});
+	}
+	const protocol = url.protocol.slice(0, -1);
+	return {
+		host: url.hostname,
+		port: Number(url.port || (protocol === 'https' ? 443 : 80)),
+		protocol,
+		...(url.username
+			? {
+					auth: {
+						username: decodeURIComponent(url.username),
+						password: decodeURIComponent(url.password),
+					},
+				}
+			: {}),
+	};
+}
+
+/**
+ * A request with the item's Request Options: the node's proxy and certificate checks for every
+ * request, and its timeout unless the request has its own (a Try-Sync create). Without a proxy on
+ * the node, n8n's request helper uses the instance's (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`).
+ */
+export function withConnectionOptions(
+	request: IHttpRequestOptions,
+	options: ConnectionOptions,
+): IHttpRequestOptions {
+	return {
+		...request,
+		timeout: request.timeout ?? options.timeoutMs,
+		...(options.proxy ? { proxy: options.proxy } : {}),
+		...(options.skipSslCertificateValidation ? { skipSslCertificateValidation: true } : {}),
+	};
 }

@@ -81,12 +81,42 @@ export function retryDelayMs(
 	return leftMs > 0 ? Math.min(delayMs, leftMs) : undefined;
 }
 
-/** A timeout becomes an error that says so; other errors pass as they are. */
-export function timeoutAsClearError(
+/** Codes of a server certificate Node would not trust (self-signed, unknown issuer, expired, wrong name). */
+const untrustedCertificateCodes = [
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'UNABLE_TO_GET_ISSUER_CERT',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'CERT_UNTRUSTED',
+	'CERT_HAS_EXPIRED',
+	'CERT_NOT_YET_VALID',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+];
+
+/**
+ * A request that got no answer, as an error that says why and what to do: a timeout, or a server
+ * certificate that is not trusted. Other errors pass as they are.
+ */
+export function failureAsClearError(
 	context: IExecuteSingleFunctions,
 	error: unknown,
 	timeoutMs: number,
+	url: string,
 ): NodeApiError | NodeOperationError {
+	const certificateCode = errorCodes(error).find((code) =>
+		untrustedCertificateCodes.includes(code),
+	);
+	if (certificateCode) {
+		// The request reached the server's TLS handshake: its URL parsed.
+		const origin = new URL(url).origin;
+		return new NodeApiError(context.getNode(), { reason: certificateCode } as JsonObject, {
+			message: `The certificate of ${origin} is not trusted (${certificateCode})`,
+			description:
+				"n8n could not verify the server's HTTPS certificate (self-signed, from an unknown authority, expired or for another name). If you trust this server, turn on Ignore SSL Issues under the node's Request Options, or give n8n its authority's certificate (NODE_EXTRA_CA_CERTS).",
+			itemIndex: context.getItemIndex(),
+		});
+	}
 	if (!isTimeout(error)) return asNodeError(context.getNode(), error);
 	return new NodeApiError(context.getNode(), { reason: 'timeout' } as JsonObject, {
 		message: `Pruna did not answer within ${timeoutMs / 1000} s: the request timed out`,

@@ -13,7 +13,9 @@ import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { memoForItem } from './item-memo';
 import type { SendSettings } from './transport';
-import { credentialType, requestDefaults, sendToPruna, throwUnlessHttpSuccess } from './transport';
+import { credentialType } from './credential';
+import { throwUnlessHttpSuccess } from './errors';
+import { requestDefaults, sendToPruna } from './transport';
 
 /**
  * How a declarative node's routed request reaches the pipeline. Routing builds the request and runs

@@ -6,28 +6,29 @@ import type {
 } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { asNodeError, readErrorBody, toPrunaApiError } from './errors';
-import { pacingSettings } from './request-options';
-import { memoForItem } from './item-memo';
+import type { Credential } from './credential';
+import { credentialType, getCredential, runKey } from './credential';
+import { asNodeError, headerValue, readErrorBody } from './errors';
+import type { PacingSettings } from './request-options';
+import { connectionOptions, pacingSettings, withConnectionOptions } from './request-options';
 import { findModel } from '../api/model-catalog';
 import { pause } from './pause';
 import type { Quota, QuotaGiveUp, QuotaTicket } from './quota';
-import { keyTag, quotaFor, readQuotaHeaders } from './quota';
+import { quotaFor, readQuotaHeaders } from './quota';
+import type { Slot } from './concurrency';
 import { takeSlot } from './concurrency';
 import type { RetryPolicy } from './retry';
-import { isDroppedConnection, isTransientStatus, retryDelayMs, timeoutAsClearError } from './retry';
+import { failureAsClearError, isDroppedConnection, isTransientStatus, retryDelayMs } from './retry';
 import type { Endpoint } from '../api/endpoints';
 import { endpointOf } from '../api/endpoints';
-import { normalizeBaseUrl, requestTarget } from '../api/urls';
-
-export const credentialType = 'prunaApi';
+import { requestTarget } from '../api/urls';
 
 /**
  * Settings shared by every node's routing and by `sendToPruna`, so a request reads the same
  * whichever path makes it. Status errors are not thrown by the HTTP client: the pipeline judges
- * every answer, and `throwUnlessHttpSuccess` turns a failure into an error that carries Pruna's
- * code and message (every node's postReceive hook is made by `readSuccess`, which calls it).
- * Redirects are never followed by the client, because n8n's client would forward the `apikey`
+ * every answer, and `throwUnlessHttpSuccess` (errors.ts) turns a failure into an error that carries
+ * Pruna's code and message (every node's postReceive hook is made by `readSuccess`, which calls
+ * it). Redirects are never followed by the client, because n8n's client would forward the `apikey`
  * header to any host; the pipeline follows them one hop at a time, each authenticated (or not) for
  * its own origin by the credential.
  */
@@ -37,47 +38,8 @@ export const requestDefaults = {
 	disableFollowRedirect: true,
 } satisfies Partial<IHttpRequestOptions>;
 
-/** n8n's default for declarative requests; the node's Request Options → Timeout overrides it. */
-const defaultTimeoutMs = 300_000;
-
 /** Enough for a CDN hop or two; more means a loop. */
 const maxRedirects = 5;
-
-/** The node's Request Options → Timeout, which n8n adds to every declarative node; once per item. */
-export function requestTimeoutMs(context: IExecuteSingleFunctions): number {
-	return memoForItem(context, 'timeoutMs', () => {
-		const timeout = Number(context.getNodeParameter('requestOptions.timeout', defaultTimeoutMs));
-		return Number.isFinite(timeout) && timeout > 0 ? timeout : defaultTimeoutMs;
-	});
-}
-
-interface Credential {
-	baseUrl: string;
-	/** The base URL's origin and path (a proxy's prefix), parsed once for every request's quota. */
-	origin: string;
-	pathPrefix: string;
-	keyTag: string;
-}
-
-async function getCredential(context: IExecuteSingleFunctions): Promise<Credential> {
-	return await memoForItem(context, 'credential', async () => {
-		const credentials = await context.getCredentials(credentialType);
-		const baseUrl = normalizeBaseUrl(credentials.baseUrl);
-		// A base URL that does not parse matches no request: the request itself then says why.
-		const base = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
-		return {
-			baseUrl,
-			origin: base?.origin ?? '',
-			pathPrefix: base?.pathname.replace(/\/+$/, '') ?? '',
-			keyTag: keyTag(String(credentials.apiKey ?? '')),
-		};
-	});
-}
-
-/** The credential's base URL, read once per item. */
-export async function getBaseUrl(context: IExecuteSingleFunctions): Promise<string> {
-	return (await getCredential(context)).baseUrl;
-}
 
 /** Pruna's endpoint a request reaches, when it goes to the base URL's origin (a CDN is none). */
 function endpointAt(
@@ -122,14 +84,6 @@ const requestsCounted: Record<Exclude<Endpoint['quota'], 'model'>, string> = {
 	delivery: 'downloads',
 };
 
-/**
- * One node's runs in one execution: its requests share a concurrency cap, and its creates are
- * remembered together (see PrunaCreatePrediction/created.ts).
- */
-export function runKey(context: IExecuteSingleFunctions): string {
-	return `${context.getExecutionId?.() ?? ''}|${context.getNode().name}`;
-}
-
 /** What an outage looked like, for the error of a request that gave up during one. */
 export interface Outage {
 	sinceAt: number;
@@ -156,6 +110,8 @@ export interface SendSettings<T> {
 export interface PrunaAnswer<T> {
 	response: IN8nHttpFullResponse;
 	read?: T;
+	/** Whether Pruna was asked to hold the answer until the output was ready (Try-Sync). */
+	held: boolean;
 }
 
 const cutOffBodies = new WeakSet<object>();
@@ -164,6 +120,20 @@ const cutOffBodies = new WeakSet<object>();
 export function markBodyCutOff<E extends object>(error: E): E {
 	cutOffBodies.add(error);
 	return error;
+}
+
+/** The answers (and the errors of requests that got none) whose request asked Pruna to hold it. */
+const heldAnswers = new WeakSet<object>();
+
+/**
+ * Whether the request that gave this answer, or failed with this error, asked Pruna to hold its
+ * answer until the output was ready (Try-Sync, as sent: see `withoutHeldAnswer`). For a routed
+ * request's postReceive hook, which gets the answer but not the request.
+ */
+export function wasAnswerHeld(answerOrError: unknown): boolean {
+	return (
+		typeof answerOrError === 'object' && answerOrError !== null && heldAnswers.has(answerOrError)
+	);
 }
 
 function describeFailure(error: unknown): string {
@@ -181,144 +151,272 @@ function canceled(context: IExecuteSingleFunctions, waitingFor: string): NodeOpe
 	);
 }
 
+/** What is the same for every attempt of one request. */
+interface Route {
+	/** The request with the pipeline's defaults and the node's Request Options. */
+	request: IHttpRequestOptions;
+	credential: Credential;
+	pacing: PacingSettings;
+	policy: RetryPolicy;
+	signal: AbortSignal | undefined;
+	startedAt: number;
+}
+
+/** Where one attempt goes: the request's URL, or a redirect's. */
+interface Hop {
+	url: string;
+	endpoint: Endpoint | undefined;
+	/** Redirects followed to get here. */
+	count: number;
+}
+
+/** What one attempt came to. */
+type Outcome<T> =
+	/** The final answer (a success, or a failure retrying cannot help). */
+	| { kind: 'answered'; answer: PrunaAnswer<T> }
+	/** Pruna answered 429: nothing was done; send again when the quota has room. */
+	| { kind: 'rateLimited'; answer: PrunaAnswer<T> }
+	/** The quota gave the run no room within the node's Rate Limit Wait: nothing was sent. */
+	| { kind: 'noRoomInQuota'; gaveUp: QuotaGiveUp; counts: string }
+	| { kind: 'redirected'; url: string }
+	/** A failure the policy may retry (when `retryable`); otherwise its answer, or its error. */
+	| {
+			kind: 'failed';
+			what: string;
+			retryable: boolean;
+			answer?: PrunaAnswer<T>;
+			error?: unknown;
+	  }
+	/** An error that ends the request at once (canceled, a body read that failed for good). */
+	| { kind: 'ended'; error: unknown };
+
 /**
  * The one way a request reaches Pruna, for every node and every step (routing's own request,
- * polls, redirect hops, uploads, downloads, creates). In this order it:
- * 1. puts a path (a routed request's `url`) on the credential's base URL, and lets the credential
- *    decide whether the key goes with it (only to the base URL's origin);
- * 2. paces it by the quota its endpoint counts against, shared by every run in this n8n process;
- * 3. takes one of the node run's slots, so only as many requests are in flight as fill the quota
- *    at the measured round trip, within the node's Max Requests at Once;
- * 4. retries as `policy` allows (a paid endpoint's never: see endpoints.ts), and waits out 429s
- *    for as long as the node's Rate Limit Wait allows;
- * 5. returns the final answer, whatever its status (`throwUnlessHttpSuccess` maps it to an error),
- *    or what `read` made of it; a request that never got an answer throws an error that says why.
+ * polls, redirect hops, uploads, downloads, creates). Each attempt:
+ * 1. puts a path (a routed request's `url`) on the credential's base URL, with the node's Request
+ *    Options (proxy, certificate checks, timeout), and lets the credential decide whether the key
+ *    goes with it (only to the base URL's origin; a proxy is not an origin);
+ * 2. is paced by the quota its endpoint counts against, shared by every run in this n8n process;
+ * 3. holds one of the node run's slots, so only as many requests are in flight as fill the quota
+ *    at the measured round trip, within the node's Max Requests at Once.
+ * Between attempts it retries as `policy` allows (a paid endpoint's never: see endpoints.ts),
+ * waits out 429s for as long as the node's Rate Limit Wait allows, and follows redirects. It
+ * returns the final answer, whatever its status (`throwUnlessHttpSuccess` maps it to an error), or
+ * what `read` made of it; a request that never got an answer throws an error that says why.
  */
 export async function sendToPruna<T = never>(
 	context: IExecuteSingleFunctions,
 	request: IHttpRequestOptions,
 	settings: SendSettings<T>,
 ): Promise<PrunaAnswer<T>> {
-	const credential = await getCredential(context);
-	// Routing has set the node's timeout on its request already.
-	const timeout = typeof request.timeout === 'number' ? request.timeout : requestTimeoutMs(context);
-	const pacing = pacingSettings(context);
-	const signal = context.getExecutionCancelSignal();
-	const startedAt = Date.now();
+	const { route, firstHop } = await routeOf(context, request, settings);
+	const retries = retriesOf(context, route.policy, settings);
+	let hop = firstHop;
+	let lastRateLimited: PrunaAnswer<T> | undefined;
+	// A request tried before (refused, failed, redirected) goes back to the head of its run's line.
+	let waitingSince: number | undefined;
+	for (;;) {
+		const outcome = await attempt(context, route, hop, settings, waitingSince);
+		waitingSince = route.startedAt;
+		switch (outcome.kind) {
+			case 'answered':
+				return outcome.answer;
+			case 'rateLimited':
+				lastRateLimited = outcome.answer;
+				continue;
+			case 'noRoomInQuota':
+				if (lastRateLimited) return lastRateLimited;
+				throw rateLimitWaitExceeded(context, outcome.gaveUp, outcome.counts);
+			case 'redirected':
+				hop = {
+					url: outcome.url,
+					endpoint: endpointAt(request.method, outcome.url, route.credential),
+					count: hop.count + 1,
+				};
+				continue;
+			case 'failed': {
+				if (outcome.retryable && (await retries.pauseBeforeRetry(outcome.what))) continue;
+				const outageError = retries.outageError();
+				if (outageError) throw outageError;
+				if (outcome.answer) return outcome.answer;
+				throw outcome.error;
+			}
+			case 'ended':
+				throw outcome.error;
+		}
+	}
+}
 
-	let url = requestTarget({ url: String(request.url), baseURL: credential.baseUrl });
-	let endpoint = endpointAt(request.method, url, credential);
-	const policy: RetryPolicy = endpoint?.paid ? { kind: 'paid' } : settings.policy;
-	let hops = 0;
+/** The request as every attempt sends it, what the item's settings say about sending it, and where it goes first. */
+async function routeOf<T>(
+	context: IExecuteSingleFunctions,
+	request: IHttpRequestOptions,
+	settings: SendSettings<T>,
+): Promise<{ route: Route; firstHop: Hop }> {
+	const credential = await getCredential(context);
+	const connection = connectionOptions(context);
+	const pacing = pacingSettings(context);
+	const url = requestTarget({ url: String(request.url), baseURL: credential.baseUrl });
+	const endpoint = endpointAt(request.method, url, credential);
+	const startedAt = Date.now();
+	const route: Route = {
+		// The node's Request Options are applied here, once, for every request of every node.
+		request: withConnectionOptions({ ...requestDefaults, ...request, url }, connection),
+		credential,
+		pacing,
+		policy: endpoint?.paid ? { kind: 'paid' } : settings.policy,
+		signal: context.getExecutionCancelSignal(),
+		startedAt,
+	};
+	return { route, firstHop: { url, endpoint, count: 0 } };
+}
+
+/** A request's transient failures: the pause before each retry, and the outage they add up to. */
+function retriesOf<T>(
+	context: IExecuteSingleFunctions,
+	policy: RetryPolicy,
+	settings: SendSettings<T>,
+) {
 	let retry = 0;
 	let outage: Outage | undefined;
-	let lastRateLimited: IN8nHttpFullResponse | undefined;
-
-	/** A transient failure: pause and return true to try again, or false to give up. */
-	const afterFailure = async (what: string): Promise<boolean> => {
-		const now = Date.now();
-		outage = outage
-			? { ...outage, failures: outage.failures + 1, last: what }
-			: { sinceAt: now, failures: 1, last: what };
-		const delayMs = retryDelayMs(policy, ++retry, now, Math.random());
-		if (delayMs === undefined) return false;
-		await pause(context, delayMs, 'a retry');
-		return true;
+	return {
+		/** Records the failure; pauses and returns true to try again, or false to give up. */
+		async pauseBeforeRetry(what: string): Promise<boolean> {
+			const now = Date.now();
+			outage = outage
+				? { ...outage, failures: outage.failures + 1, last: what }
+				: { sinceAt: now, failures: 1, last: what };
+			const delayMs = retryDelayMs(policy, ++retry, now, Math.random());
+			if (delayMs === undefined) return false;
+			await pause(context, delayMs, 'a retry');
+			return true;
+		},
+		/** The error of an `untilDeadline` request that gave up during an outage, if it did. */
+		outageError() {
+			return policy.kind === 'untilDeadline' && outage && settings.onOutageTimeout
+				? settings.onOutageTimeout(outage)
+				: undefined;
+		},
 	};
-	const outageTimedOut = () =>
-		policy.kind === 'untilDeadline' && outage && settings.onOutageTimeout
-			? settings.onOutageTimeout(outage)
-			: undefined;
+}
 
-	for (;;) {
-		const target: IHttpRequestOptions = { ...requestDefaults, timeout, ...request, url };
-		const quota = quotaOf(target, endpoint, credential);
-		let ticket: QuotaTicket | undefined;
-		if (quota) {
-			// A request sent before (refused, or failed) goes back to the head of its run's line.
-			const sentBefore = lastRateLimited !== undefined || retry > 0 || hops > 0;
-			const taken = await waitForQuota(context, quota, sentBefore ? startedAt : undefined, signal);
-			if ('gaveUp' in taken) {
-				if (lastRateLimited) return { response: lastRateLimited };
-				throw rateLimitWaitExceeded(context, taken.gaveUp, quota.counts);
-			}
-			ticket = taken.ticket;
-		}
-		const slot = await takeSlot(runKey(context), pacing.maxConcurrentRequests, quota, signal);
-		if (!slot) {
-			if (ticket) quota?.abandon(ticket);
-			throw canceled(context, 'a free connection');
-		}
-		const giveSlot = () => slot.give();
+/** One attempt: room in the quota, a slot held for the whole attempt, the request sent once. */
+async function attempt<T>(
+	context: IExecuteSingleFunctions,
+	route: Route,
+	hop: Hop,
+	settings: SendSettings<T>,
+	waitingSince: number | undefined,
+): Promise<Outcome<T>> {
+	const target: IHttpRequestOptions = { ...route.request, url: hop.url };
+	const quota = quotaOf(target, hop.endpoint, route.credential);
+	const taken = quota ? await waitForQuota(context, quota, waitingSince, route.signal) : undefined;
+	if (quota && taken && 'gaveUp' in taken) {
+		return { kind: 'noRoomInQuota', gaveUp: taken.gaveUp, counts: quota.counts };
+	}
+	const ticket = taken && 'ticket' in taken ? taken.ticket : undefined;
+	const slot = await takeSlot(
+		runKey(context),
+		route.pacing.maxConcurrentRequests,
+		quota,
+		route.signal,
+	);
+	if (!slot) {
+		if (ticket) quota?.abandon(ticket);
+		return { kind: 'ended', error: canceled(context, 'a free connection') };
+	}
+	try {
+		const sent = withoutHeldAnswer(target, hop.endpoint, quota, ticket);
+		const header = hop.endpoint?.holdsAnswerHeader;
+		const held = Boolean(header && (sent.headers as IDataObject | undefined)?.[header]);
+		const outcome = await sendOnce(context, route, hop, settings, sent, { quota, ticket, slot });
+		return withHeldNoted(outcome, held);
+	} finally {
+		slot.give();
+	}
+}
 
-		const sent = withoutHeldAnswer(target, endpoint, quota, ticket);
-		// Each try of the request says anew (one sent again after a 429 may keep the header).
-		if (endpoint?.holdsAnswerHeader) sendNotesOf(context).heldAnswerDropped = sent !== target;
-		const connection = connectionOf(sent);
-		const sentAt = Date.now();
-		let response: IN8nHttpFullResponse;
+/** Notes on an attempt's answer, or on its error, whether its request asked Pruna to hold it. */
+function withHeldNoted<T>(outcome: Outcome<T>, held: boolean): Outcome<T> {
+	if ('answer' in outcome && outcome.answer) {
+		outcome.answer.held = held;
+		if (held) heldAnswers.add(outcome.answer.response);
+	}
+	if ('error' in outcome && held && typeof outcome.error === 'object' && outcome.error !== null) {
+		heldAnswers.add(outcome.error);
+	}
+	return outcome;
+}
+
+/** The request sent once, and its answer judged: what to do next is the caller's. */
+async function sendOnce<T>(
+	context: IExecuteSingleFunctions,
+	route: Route,
+	hop: Hop,
+	settings: SendSettings<T>,
+	sent: IHttpRequestOptions,
+	{ quota, ticket, slot }: { quota?: Quota; ticket?: QuotaTicket; slot: Slot },
+): Promise<Outcome<T>> {
+	const connection = connectionOf(sent);
+	const sentAt = Date.now();
+	let response: IN8nHttpFullResponse;
+	try {
+		response = (await context.helpers.httpRequestWithAuthentication.call(
+			context,
+			credentialType,
+			connection.request,
+		)) as IN8nHttpFullResponse;
+	} catch (error) {
+		connection.close();
+		slot.answered(false);
+		if (ticket) quota?.abandon(ticket);
+		if (route.signal?.aborted) return { kind: 'ended', error: canceled(context, 'Pruna') };
+		return {
+			kind: 'failed',
+			what: describeFailure(error),
+			retryable: isDroppedConnection(error),
+			error: failureAsClearError(context, error, Number(sent.timeout), hop.url),
+		};
+	}
+	const status = response.statusCode;
+	if (ticket) quota?.observe(ticket, status, readQuotaHeaders(response.headers));
+	// A 429 or a failing API measures no round trip worth sizing the run by.
+	const measured = status < 500 && status !== 429;
+	if (measured) quota?.recordRoundTrip(Date.now() - sentAt);
+	slot.answered(measured);
+
+	if (status === 429) {
+		const body = await readErrorBody(response.body);
+		connection.close();
+		return { kind: 'rateLimited', answer: { response: { ...response, body }, held: false } };
+	}
+	if (status >= 300 && status < 400 && settings.followRedirects) {
 		try {
-			response = (await context.helpers.httpRequestWithAuthentication.call(
-				context,
-				credentialType,
-				connection.request,
-			)) as IN8nHttpFullResponse;
+			return { kind: 'redirected', url: await nextHop(context, hop, response) };
 		} catch (error) {
-			connection.close();
-			slot.answered(false);
-			giveSlot();
-			if (ticket) quota?.abandon(ticket);
-			if (signal?.aborted) throw canceled(context, 'Pruna');
-			if (isDroppedConnection(error) && (await afterFailure(describeFailure(error)))) continue;
-			throw outageTimedOut() ?? timeoutAsClearError(context, error, timeout);
-		}
-		const status = response.statusCode;
-		if (ticket) quota?.observe(ticket, status, readQuotaHeaders(response.headers));
-		// A 429 or a failing API measures no round trip worth sizing the run by.
-		const measured = status < 500 && status !== 429;
-		if (measured) quota?.recordRoundTrip(Date.now() - sentAt);
-		slot.answered(measured);
-
-		const success = status >= 200 && status < 300;
-		// Only a success about to be read (a streamed body) keeps its slot until it is read.
-		if (!(success && settings.read)) giveSlot();
-		if (status === 429) {
-			// Nothing was done: wait for the reset (the quota knows it now) and send it again.
-			lastRateLimited = { ...response, body: await readErrorBody(response.body) };
-			connection.close();
-			continue;
-		}
-		if (status >= 300 && status < 400 && settings.followRedirects) {
-			try {
-				url = await nextHop(context, url, response, ++hops);
-			} finally {
-				connection.close();
-			}
-			endpoint = endpointAt(request.method, url, credential);
-			continue;
-		}
-		if (isTransientStatus(status)) {
-			const answered = { ...response, body: await readErrorBody(response.body) };
-			connection.close();
-			if (await afterFailure(`HTTP ${status}`)) continue;
-			const timedOut = outageTimedOut();
-			if (timedOut) throw timedOut;
-			return { response: answered };
-		}
-		if (!(success && settings.read)) return { response };
-		try {
-			return { response, read: await settings.read(response) };
-		} catch (error) {
-			// A body given up on (stalled, refused by the store, cut off) still holds its connection,
-			// and nothing else would close it. A body read to its end has closed its own.
-			connection.close();
-			giveSlot();
-			if (!cutOffBodies.has(error as object)) throw asNodeError(context.getNode(), error);
-			if (await afterFailure('a body cut off')) continue;
-			throw outageTimedOut() ?? asNodeError(context.getNode(), error);
+			return { kind: 'ended', error };
 		} finally {
-			giveSlot();
+			connection.close();
 		}
+	}
+	if (isTransientStatus(status)) {
+		const body = await readErrorBody(response.body);
+		connection.close();
+		const answer = { response: { ...response, body }, held: false };
+		return { kind: 'failed', what: `HTTP ${status}`, retryable: true, answer };
+	}
+	const success = status >= 200 && status < 300;
+	if (!(success && settings.read)) return { kind: 'answered', answer: { response, held: false } };
+	try {
+		const read = await settings.read(response);
+		return { kind: 'answered', answer: { response, read, held: false } };
+	} catch (error) {
+		// A body given up on (stalled, refused by the store, cut off) still holds its connection,
+		// and nothing else would close it. A body read to its end has closed its own.
+		connection.close();
+		const nodeError = asNodeError(context.getNode(), error);
+		if (!cutOffBodies.has(error as object)) return { kind: 'ended', error: nodeError };
+		return { kind: 'failed', what: 'a body cut off', retryable: true, error: nodeError };
 	}
 }
 
@@ -348,23 +446,6 @@ function connectionOf(target: IHttpRequestOptions): {
 		request: { ...target, returnFullResponse: true, agentOptions },
 		close: () => controller.abort(),
 	};
-}
-
-/** What the pipeline changed in the item's requests, for its hooks. */
-interface SendNotes {
-	heldAnswerDropped: boolean;
-}
-
-function sendNotesOf(context: IExecuteSingleFunctions): SendNotes {
-	return memoForItem(context, 'sendNotes', () => ({ heldAnswerDropped: false }));
-}
-
-/**
- * Whether the pipeline sent the item's request without the header that would have had Pruna hold
- * its answer (Try-Sync): the answer then came at once, and the item follows its prediction by ID.
- */
-export function heldAnswerDropped(context: IExecuteSingleFunctions): boolean {
-	return sendNotesOf(context).heldAnswerDropped;
 }
 
 /**
@@ -430,21 +511,14 @@ function rateLimitWaitExceeded(
 	);
 }
 
-/** One header of an answer, as a string (the first, when it came more than once). */
-export function headerValue(response: IN8nHttpFullResponse, name: string): string | undefined {
-	const value = response.headers?.[name];
-	if (value === undefined || value === null) return undefined;
-	return String(Array.isArray(value) ? value[0] : value);
-}
-
 /** The URL a redirect points to, checked; its (small) body is drained so the connection is reused. */
 async function nextHop(
 	context: IExecuteSingleFunctions,
-	url: string,
+	{ url, count }: Hop,
 	response: IN8nHttpFullResponse,
-	hop: number,
 ): Promise<string> {
 	await readErrorBody(response.body);
+	const hop = count + 1;
 	const location = headerValue(response, 'location');
 	const problem = !location
 		? `answered HTTP ${response.statusCode} without a Location`
@@ -461,21 +535,4 @@ async function nextHop(
 		);
 	}
 	return next.toString();
-}
-
-function isSuccess(response: IN8nHttpFullResponse): boolean {
-	return response.statusCode >= 200 && response.statusCode < 300;
-}
-
-/** Throws a NodeApiError naming `subject`, with Pruna's code and message, unless a 2xx answered. */
-export async function throwUnlessHttpSuccess(
-	context: IExecuteSingleFunctions,
-	response: IN8nHttpFullResponse,
-	subject: string,
-): Promise<void> {
-	if (isSuccess(response)) return;
-	throw await toPrunaApiError(context.getNode(), response, {
-		subject,
-		itemIndex: context.getItemIndex(),
-	});
 }

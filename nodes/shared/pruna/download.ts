@@ -7,16 +7,11 @@ import type {
 import { NodeApiError, NodeOperationError, sanitizeFilename, sleep } from 'n8n-workflow';
 
 import { mimeTypeFromFileName } from './upload-body';
-import { itemOptions } from '../pipeline/request-options';
+import { connectionOptions, itemOptions } from '../pipeline/request-options';
 import type { RetryPolicy } from '../pipeline/retry';
 import { isDroppedConnection } from '../pipeline/retry';
-import {
-	headerValue,
-	markBodyCutOff,
-	requestTimeoutMs,
-	sendToPruna,
-	throwUnlessHttpSuccess,
-} from '../pipeline/transport';
+import { headerValue, throwUnlessHttpSuccess } from '../pipeline/errors';
+import { markBodyCutOff, sendToPruna } from '../pipeline/transport';
 import { downloadContent, routingRequestOf } from '../api/endpoints';
 import { fileNameFromUrl } from '../api/urls';
 
@@ -200,7 +195,8 @@ export async function storeDownload(
 		'application/octet-stream';
 	const expectedBytes = headerValue(response, 'content-length');
 
-	const idleMs = requestTimeoutMs(context);
+	// The node's Request Options → Timeout: how long a body may go without a byte.
+	const idleMs = connectionOptions(context).timeoutMs;
 	const watchdog = watchForStall(response.body, idleMs);
 	let binary: IBinaryData;
 	try {
