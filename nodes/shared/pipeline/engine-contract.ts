@@ -34,7 +34,9 @@ export async function sealForPipeline(
 	requestOptions: IHttpRequestOptions,
 ): Promise<IHttpRequestOptions> {
 	preparedUrls.set(this, String(requestOptions.url ?? ''));
-	return { ...requestOptions, url: unsentRoutedRequestUrl };
+	const sealed = { ...requestOptions };
+	sealed.url = unsentRoutedRequestUrl;
+	return sealed;
 }
 
 /** An error that says this n8n is not one the package supports, and that nothing was sent. */
