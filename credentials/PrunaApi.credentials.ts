@@ -8,7 +8,12 @@ import type {
 } from 'n8n-workflow';
 
 import { getPredictionStatus, statusPathOf } from '../nodes/shared/api/endpoints';
-import { defaultBaseUrl, isBaseUrlOrigin, requestTarget } from '../nodes/shared/api/urls';
+import {
+	defaultBaseUrl,
+	isBaseUrlOrigin,
+	requestTarget,
+	unsentRoutedRequestUrl,
+} from '../nodes/shared/api/urls';
 
 export class PrunaApi implements ICredentialType {
 	name = 'prunaApi';
@@ -43,11 +48,19 @@ export class PrunaApi implements ICredentialType {
 	/**
 	 * Adds the key only to requests for the base URL's origin. A generation URL on another host (a
 	 * CDN, a presigned link) is fetched without it, whichever node or path makes the request.
+	 * A node's routed request that n8n sends itself, not through the package's send step, is
+	 * refused here, before it is sent: n8n then runs the nodes in a way this version does not
+	 * support (see nodes/shared/pipeline/engine-contract.ts).
 	 */
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
+		if (requestOptions.url === unsentRoutedRequestUrl) {
+			throw new Error(
+				"This version of n8n-nodes-pruna does not support the installed n8n: n8n sent the node's request itself instead of handing it to the package's send step. Nothing was sent to Pruna. Install a version of n8n-nodes-pruna whose Compatibility table lists your n8n (Help → About n8n shows it), or report it.",
+			);
+		}
 		if (!isBaseUrlOrigin(requestTarget(requestOptions), String(credentials.baseUrl ?? ''))) {
 			return requestOptions;
 		}

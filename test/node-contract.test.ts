@@ -121,7 +121,7 @@ test('the send step refuses a postReceive hook not made by readSuccess, which ch
 					default: '',
 					routing: {
 						request: { method: 'GET', url: '=/v1/predictions/status/{{ $value }}' },
-						send: { ...routing.routedThroughPipeline },
+						send: routing.routedThroughPipeline(),
 						output: { postReceive: [unchecked] },
 					},
 				},

@@ -45,7 +45,7 @@ export class PrunaCreatePrediction implements INodeType {
 				routing: {
 					// POST /v1/predictions, JSON { input }, headers Model and Try-Sync; paid: never resent but after a 429
 					request: routingRequestOf(createPrediction),
-					send: { ...routedThroughPipeline, preSend: [addModelAndInput] },
+					send: routedThroughPipeline(addModelAndInput),
 					output: { postReceive: [readCreatedPrediction] },
 				},
 			},

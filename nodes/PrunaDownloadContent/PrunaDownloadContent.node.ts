@@ -38,7 +38,7 @@ export class PrunaDownloadContent implements INodeType {
 				routing: {
 					// GET the field's URL, streamed, Accept */*; redirects followed one hop at a time
 					request: { ...routingRequestOf(downloadContent), url: '={{ $value }}' },
-					send: { ...routedThroughPipeline, preSend: [resolveContentLocation] },
+					send: routedThroughPipeline(resolveContentLocation),
 					output: { postReceive: [storeContentAsBinary] },
 				},
 			},

@@ -39,7 +39,7 @@ export class PrunaPredictionStatus implements INodeType {
 						...routingRequestOf(getPredictionStatus),
 						url: `=${getPredictionStatus.path}{{ $value }}`,
 					},
-					send: { ...routedThroughPipeline, preSend: [putPredictionIdInPath] },
+					send: routedThroughPipeline(putPredictionIdInPath),
 					output: { postReceive: [checkOrWaitForPrediction] },
 				},
 			},

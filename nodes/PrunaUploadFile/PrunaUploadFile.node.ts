@@ -38,7 +38,7 @@ export class PrunaUploadFile implements INodeType {
 				routing: {
 					// POST /v1/files, multipart: the file streamed from n8n's binary store
 					request: routingRequestOf(uploadFile),
-					send: { ...routedThroughPipeline, preSend: [streamUploadBody] },
+					send: routedThroughPipeline(streamUploadBody),
 					output: { postReceive: [readUploadedFile] },
 				},
 			},

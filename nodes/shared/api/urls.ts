@@ -8,6 +8,13 @@ import { downloadContent, getPredictionStatus, statusPathOf } from './endpoints'
 export const defaultBaseUrl = 'https://api.pruna.ai';
 const statusPathPrefix = getPredictionStatus.path;
 
+/**
+ * The URL a routed request carries from its last preSend hook until the pipeline sends it (see
+ * pipeline/engine-contract.ts): absolute, so no client joins it to the base URL, and of a protocol
+ * no HTTP client sends. The credential refuses it, so a request n8n sends itself fails clearly.
+ */
+export const unsentRoutedRequestUrl = 'pruna-pipeline://sent-only-through-the-pipeline';
+
 const predictionIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The credential's base URL without trailing slashes; the public API when it is empty. */

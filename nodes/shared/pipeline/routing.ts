@@ -3,14 +3,16 @@ import type {
 	IDataObject,
 	IExecutePaginationFunctions,
 	IExecuteSingleFunctions,
-	IHttpRequestOptions,
 	IN8nHttpFullResponse,
 	IN8nRequestOperations,
 	INodeExecutionData,
+	INodeRequestSend,
 	INodeTypeDescription,
+	PreSendAction,
 } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
+import { checkRoutedRequest, sealForPipeline } from './engine-contract';
 import { memoForItem } from './item-memo';
 import type { SendSettings } from './transport';
 import { credentialType } from './credential';
@@ -21,13 +23,19 @@ import { requestDefaults, sendToPruna } from './transport';
  * How a declarative node's routed request reaches the pipeline. Routing builds the request and runs
  * the preSend hooks; then, for a property whose `routing.send` has `paginate`, n8n hands the request
  * to the node's `requestOperations.pagination` to send, instead of sending it itself. It is n8n's
- * only such hook. Pruna has nothing to paginate: these two constants, used by every node, are the
- * one place that name appears.
+ * only such hook. Pruna has nothing to paginate: `sendThroughPipeline` and `routedThroughPipeline`,
+ * used by every node, are the one place that name appears. What of this n8n does not promise is
+ * checked before anything is sent (engine-contract.ts).
  */
 export const sendThroughPipeline: IN8nRequestOperations = { pagination: sendRoutedRequest };
 
-/** Spread into a property's `routing.send`, so n8n hands its request to `sendThroughPipeline`. */
-export const routedThroughPipeline = { paginate: true } as const;
+/**
+ * A property's `routing.send`: runs the node's `preSend` hooks, then has n8n hand the request to
+ * `sendThroughPipeline`. The last hook seals it, so that n8n cannot send it without the pipeline.
+ */
+export function routedThroughPipeline(...preSend: PreSendAction[]) {
+	return { paginate: true, preSend: [...preSend, sealForPipeline] } satisfies INodeRequestSend;
+}
 
 /**
  * What every Pruna node's description shares: one input and one output, the Pruna credential, and
@@ -90,43 +98,35 @@ export function readSuccess(
 }
 
 /**
- * The item's own context, which preSend and postReceive get: n8n hands the send step a context
- * made from it (`Object.create`), and what preSend kept for the item is keyed by the original.
- */
-export function itemContextOf(sendContext: IExecutePaginationFunctions): IExecuteSingleFunctions {
-	return Object.getPrototypeOf(sendContext) as IExecuteSingleFunctions;
-}
-
-/**
  * Sends the routed request through `sendToPruna` with the item's settings, then runs the node's
- * postReceive hooks on the answer, with the item's own context (the one preSend had).
+ * postReceive hooks on the answer, with the item's own context (the one preSend had). What n8n
+ * handed it is checked first (engine-contract.ts), and so are the hooks: nothing is sent unless
+ * all hold.
  */
 async function sendRoutedRequest(
 	this: IExecutePaginationFunctions,
 	requestData: DeclarativeRestApiSettings.ResultOptions,
 ): Promise<INodeExecutionData[]> {
-	const item = itemContextOf(this);
+	const { item, request, postReceive: actions } = checkRoutedRequest(this, requestData);
+	if (!actions.every((action) => checkedHooks.has(action as PostReceiveHook))) {
+		throw new NodeOperationError(
+			item.getNode(),
+			"A Pruna node's postReceive hook must be made with readSuccess, which checks the answer's status",
+			{ itemIndex: item.getItemIndex() },
+		);
+	}
 	const settings = memoForItem<RoutedRequestSettings>(item, 'routedRequest', () => ({}));
 	const postReceive = async (response: IN8nHttpFullResponse) => {
 		let output: INodeExecutionData[] = [{ json: (response.body ?? {}) as IDataObject }];
-		for (const step of requestData.postReceive) {
-			for (const action of step.actions) {
-				if (typeof action !== 'function' || !checkedHooks.has(action as PostReceiveHook)) {
-					throw new NodeOperationError(
-						item.getNode(),
-						"A Pruna node's postReceive hook must be made with readSuccess, which checks the answer's status",
-						{ itemIndex: item.getItemIndex() },
-					);
-				}
-				output = await action.call(item, output, response);
-			}
+		for (const action of actions as PostReceiveHook[]) {
+			output = await action.call(item, output, response);
 		}
 		return output;
 	};
 	try {
 		if (settings.knownAnswer) return await postReceive(settings.knownAnswer);
-		const streamed = requestData.options.encoding === 'stream';
-		const answer = await sendToPruna(item, requestData.options as IHttpRequestOptions, {
+		const streamed = request.encoding === 'stream';
+		const answer = await sendToPruna(item, request, {
 			policy: settings.policy ?? { kind: 'transient' },
 			onOutageTimeout: settings.onOutageTimeout,
 			followRedirects: streamed,
