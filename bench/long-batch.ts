@@ -7,7 +7,11 @@
  * in each window, and the longest time any worker (or execution) went without a create while it
  * had items waiting, in windows.
  */
-import type { SharedQuotaReport, SharedQuotaSetup } from '../test/harness/shared-quota.ts';
+import type {
+	ItemsFigures,
+	SharedQuotaReport,
+	SharedQuotaSetup,
+} from '../test/harness/shared-quota.ts';
 import { describeSharedQuota, runSharedQuota } from '../test/harness/shared-quota.ts';
 import type { BenchOutcome, BenchRow } from './lib.ts';
 import { markdownTable } from './lib.ts';
@@ -42,14 +46,20 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function workersLabel(setup: SharedQuotaSetup): string {
 	const executions = setup.executionsPerWorker ?? 1;
-	return executions > 1 ? `${setup.workers}, ${executions} executions` : String(setup.workers);
+	const workers = setup.workers === 1 ? '1 worker' : `${setup.workers} workers`;
+	return executions > 1 ? `${workers}, ${executions} executions` : workers;
 }
 
-/** The finishes that count for fairness: the workers', or one worker's executions'. */
-function finishesOf(report: SharedQuotaReport): number[] {
-	return report.setup.workers === 1
-		? report.perWorker[0].executions.map((execution) => execution.finishedMs)
-		: report.perWorker.map((worker) => worker.finishedMs);
+/** Those that share the quota: the workers, or one worker's executions. */
+function sharersOf(report: SharedQuotaReport): ItemsFigures[] {
+	return report.setup.workers === 1 ? report.perWorker[0].executions : report.perWorker;
+}
+
+/** Items ok in all, and for each worker (or execution) when there are several. */
+function itemsOk(report: SharedQuotaReport): string {
+	const sharers = sharersOf(report);
+	const each = sharers.length > 1 ? ` (${sharers.map((sharer) => sharer.ok).join(', ')})` : '';
+	return `${report.ok} / ${report.setup.items}${each}`;
 }
 
 function ratioOf(report: SharedQuotaReport): number {
@@ -57,17 +67,18 @@ function ratioOf(report: SharedQuotaReport): number {
 }
 
 function rowsOf(report: SharedQuotaReport): BenchRow[] {
-	const label = `Long batch, ${workersLabel(report.setup)} worker(s), ${report.setup.items} items, Rate Limit Wait ${rateLimitWaitSeconds} s`;
+	const label = `Long batch, ${workersLabel(report.setup)}, ${report.setup.items} items, Rate Limit Wait ${rateLimitWaitSeconds} s`;
+	const everyItem = report.ok === report.setup.items && report.notCreatedOnce === 0;
 	const ratio = ratioOf(report);
 	const ratioGoal = report.setup.workers === 8 ? goals.eightWorkersRatio : undefined;
 	return [
 		{
 			name: `${label}: items ok`,
-			ours: `${report.ok} / ${report.setup.items}`,
+			ours: itemsOk(report),
 			reference: '',
 			ratio: undefined,
 			goal: 'every item',
-			met: report.ok === report.setup.items && report.notCreatedOnce === 0,
+			met: everyItem,
 		},
 		{
 			name: '… longest gap without a create, any worker or execution (windows)',
@@ -90,8 +101,9 @@ function rowsOf(report: SharedQuotaReport): BenchRow[] {
 			ours: seconds(report.wallMs),
 			reference: `quota's least ${seconds(report.quotaMinimumMs)}`,
 			ratio,
-			goal: ratioGoal === undefined ? 'information' : `≤ ${ratioGoal}×`,
-			met: ratioGoal === undefined || ratio <= ratioGoal,
+			goal: ratioGoal === undefined ? 'information' : `≤ ${ratioGoal}× with every item ok`,
+			// A batch whose items failed ends early: its time says nothing of the pace.
+			met: ratioGoal === undefined || (everyItem && ratio <= ratioGoal),
 		},
 	];
 }
@@ -101,7 +113,7 @@ export function longBatchTable(reports: SharedQuotaReport[]): string {
 	const table = markdownTable(
 		[
 			'Workers',
-			'Items ok / all',
+			'Items ok / all (each worker or execution)',
 			'429s (most for one worker in a window)',
 			'Longest gap without a create (windows)',
 			'First / last finish',
@@ -109,10 +121,10 @@ export function longBatchTable(reports: SharedQuotaReport[]): string {
 		],
 		[
 			...reports.map((report) => {
-				const finishes = finishesOf(report);
+				const finishes = sharersOf(report).map((sharer) => sharer.finishedMs);
 				return [
 					workersLabel(report.setup),
-					`${report.ok} / ${report.setup.items}`,
+					itemsOk(report),
 					`${report.createsRefused} in ${report.windows} windows (${report.mostRefusedByOneWorkerInAWindow})`,
 					report.longestGapWindows.toFixed(1),
 					`${seconds(Math.min(...finishes))} / ${seconds(Math.max(...finishes))}`,
@@ -134,7 +146,7 @@ export function longBatchTable(reports: SharedQuotaReport[]): string {
 			const error = report.perWorker
 				.flatMap((worker) => [worker, ...worker.executions])
 				.find((figures) => figures.firstError)?.firstError;
-			return error && `- ${workersLabel(report.setup)} worker(s): ${error}`;
+			return error && `- ${workersLabel(report.setup)}: ${error}`;
 		})
 		.filter(Boolean);
 	const setup = `${scaled.limit} creates a ${seconds(windowMs)} window, ${scaled.processingMs} ms a generation, Rate Limit Wait ${rateLimitWaitSeconds} s; with two executions, the finishes are the executions'.`;
