@@ -161,6 +161,43 @@ export interface BenchRow {
 	met: boolean;
 }
 
+/**
+ * What a benchmark gives back: its rows for the summary `npm run bench` prints, and, when its table
+ * in docs/benchmarks.md is not those rows, that table.
+ */
+export interface BenchOutcome {
+	rows: BenchRow[];
+	markdown?: string;
+}
+
+/** A Markdown table, its columns padded to their widest cell. */
+export function markdownTable(header: string[], rows: string[][]): string {
+	const table = [header, ...rows];
+	const widths = header.map((_, column) => Math.max(3, ...table.map((row) => row[column].length)));
+	const line = (row: string[]) =>
+		`| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+	return [
+		line(header),
+		`| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`,
+		...rows.map(line),
+	].join('\n');
+}
+
+/** Rows as the summary table (and a benchmark's block in docs/benchmarks.md) shows them. */
+export function rowsTable(rows: BenchRow[]): string {
+	return markdownTable(
+		['Benchmark', 'Ours', 'Reference (same run)', 'Ratio', 'Goal', 'Met'],
+		rows.map((row) => [
+			row.name,
+			row.ours,
+			row.reference,
+			row.ratio === undefined ? '' : fmt.ratio(row.ratio),
+			row.goal,
+			row.met ? 'yes' : 'NO',
+		]),
+	);
+}
+
 export const fmt = {
 	ms: (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`),
 	mib: (mib: number) => `${mib.toFixed(1)} MiB`,

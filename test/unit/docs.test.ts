@@ -3,12 +3,20 @@
  * and the credential's Docs link leads to a heading of the README (the npm page at package.json's
  * `homepage`), whose section links Pruna's API reference; every `#anchor` link of the Markdown
  * files exists; DEVELOPERS.md's Layout names only paths that exist and covers every tracked file
- * under the folders it lists.
+ * under the folders it lists; docs/benchmarks.md's tables carry the stamp of the run that wrote
+ * them, and the README quotes no measured figure that file does not hold.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize, resolve } from 'node:path';
 
+import {
+	benchBlocksOf,
+	notMeasuredYet,
+	replaceBenchBlock,
+	stampLine,
+	stampPattern,
+} from '../../bench/docs-blocks';
 import { PrunaApi } from '../../credentials/PrunaApi.credentials';
 import { PrunaCreatePrediction } from '../../nodes/PrunaCreatePrediction/PrunaCreatePrediction.node';
 import { PrunaDownloadContent } from '../../nodes/PrunaDownloadContent/PrunaDownloadContent.node';
@@ -190,5 +198,65 @@ describe("DEVELOPERS.md's Layout", () => {
 				!entries.some(({ path }) => patternOf(path).test(file)),
 		);
 		expect(uncovered).toEqual([]);
+	});
+});
+
+describe('docs/benchmarks.md', () => {
+	const benchmarks = read('docs/benchmarks.md');
+
+	/** The blocks that hold something other than a stamp first (naming their benchmark) or the placeholder. */
+	function unstamped(markdown: string): string[] {
+		return benchBlocksOf(markdown)
+			.filter(({ name, body }) => {
+				if (body === notMeasuredYet(name)) return false;
+				const stamp = stampPattern.exec(body);
+				return !stamp || stamp.index !== 0 || stamp[4] !== name;
+			})
+			.map(({ name }) => name);
+	}
+
+	test('every bench block starts with the stamp of the run that wrote it, or holds no figures yet', () => {
+		expect(benchBlocksOf(benchmarks).length).toBeGreaterThan(0);
+		expect(unstamped(benchmarks)).toEqual([]);
+	});
+
+	test('a block as npm run bench writes it passes that check, and one without its stamp does not', () => {
+		const empty = '<!-- bench:batch -->\n\nold\n\n<!-- /bench -->\n';
+		const stamp = stampLine('batch', 'abc1234', true, new Date('2026-12-06T20:00:00Z'));
+		const written = replaceBenchBlock(empty, 'batch', `${stamp}\n\n| a |\n| - |`);
+		expect(benchBlocksOf(written)).toEqual([
+			{
+				name: 'batch',
+				body: 'Measured at abc1234 + uncommitted changes on 2026-12-06 by `npm run bench -- batch`.\n\n| a |\n| - |',
+			},
+		]);
+		expect(unstamped(written)).toEqual([]);
+		expect(unstamped(replaceBenchBlock(empty, 'batch', '| a |\n| - |'))).toEqual(['batch']);
+		expect(unstamped(written.replace('-- batch`', '-- wait`'))).toEqual(['batch']);
+		expect(() => replaceBenchBlock(empty, 'wait', 'x')).toThrow('no block for wait');
+	});
+
+	test('every benchmark npm run bench can run has a block to write its table into', () => {
+		const names = [...read('bench/run.ts').matchAll(/^\t'?([\w-]+)'?: bench\w+,$/gm)].map(
+			(match) => match[1],
+		);
+		expect(names).toEqual(expect.arrayContaining(['download', 'long-batch', 'shared-table']));
+		const blocks = benchBlocksOf(benchmarks).map(({ name }) => name);
+		expect(names.filter((name) => !blocks.includes(name))).toEqual([]);
+	});
+
+	test('every ratio, time, share and memory figure the README quotes is one docs/benchmarks.md holds', () => {
+		const text = read('README.md');
+		const quoted = [
+			...[...text.matchAll(/(\d\.\d\d)(?:–(\d\.\d\d))?×/g)].flatMap(([, low, high]) =>
+				[low, high].filter(Boolean).map((ratio) => new RegExp(`(?<![\\d.])${ratio}(?!\\d)`)),
+			),
+			...[...text.matchAll(/(\d+(?:\.\d+)?)(?:–(\d+(?:\.\d+)?))? (ms|%|MiB)/g)].flatMap(
+				([, low, high, unit]) =>
+					[low, high].filter(Boolean).map((figure) => new RegExp(`(?<![\\d.])${figure} ${unit}`)),
+			),
+		];
+		expect(quoted.length).toBeGreaterThan(0);
+		expect(quoted.filter((figure) => !figure.test(benchmarks)).map(String)).toEqual([]);
 	});
 });
