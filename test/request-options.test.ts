@@ -409,9 +409,22 @@ describeSecure('a Pruna on HTTPS with a self-signed certificate', () => {
 describe('Request Options → Timeout: status checks and downloads too', () => {
 	beforeEach(() => reachAs(simulator, '127.0.0.1'));
 
-	test("a status check that stalls while Create Prediction waits fails after the node's Timeout", async () => {
-		simulator.defaultPlan = { startingMs: 100, processingMs: 100 };
-		simulator.injectFault({ path: '/v1/predictions/status/', fault: { kind: 'stall' } });
+	test.each([
+		{
+			stalls: 'a status check while Create Prediction waits',
+			path: '/v1/predictions/status/',
+			plan: { startingMs: 100, processingMs: 100 },
+			options: { waitUntilDone: true },
+		},
+		{
+			stalls: "Create Prediction's download",
+			path: '/v1/predictions/delivery/',
+			plan: { startingMs: 0, processingMs: 50 },
+			options: { downloadOutput: true },
+		},
+	])("$stalls: fails after the node's Timeout", async ({ path, plan, options }) => {
+		simulator.defaultPlan = plan;
+		simulator.injectFault({ path, fault: { kind: 'stall' } });
 
 		const result = await run(
 			simulator,
@@ -420,7 +433,7 @@ describe('Request Options → Timeout: status checks and downloads too', () => {
 			{
 				model: 'p-image',
 				prompt: 'a lighthouse',
-				options: { trySync: false, waitUntilDone: true, ...fastPolling },
+				options: { trySync: false, ...options, ...fastPolling },
 			},
 			{ timeout: 700 },
 		);
@@ -429,29 +442,6 @@ describe('Request Options → Timeout: status checks and downloads too', () => {
 		expect((result.nodes.Create.error as { message: string }).message).toBe(
 			'Pruna did not answer within 0.7 s: the request timed out',
 		);
-		expect(simulator.requestsTo('/v1/predictions/status/')).toHaveLength(1);
-	});
-
-	test("Create Prediction's download that never answers fails after the node's Timeout", async () => {
-		simulator.defaultPlan = { startingMs: 0, processingMs: 50 };
-		simulator.injectFault({ path: '/v1/predictions/delivery/', fault: { kind: 'stall' } });
-
-		const result = await run(
-			simulator,
-			'Create',
-			nodeType.create,
-			{
-				model: 'p-image',
-				prompt: 'a lighthouse',
-				options: { trySync: false, downloadOutput: true, ...fastPolling },
-			},
-			{ timeout: 700 },
-		);
-
-		expect(result.status).toBe('error');
-		expect((result.nodes.Create.error as { message: string }).message).toBe(
-			'Pruna did not answer within 0.7 s: the request timed out',
-		);
-		expect(simulator.requestsTo('/v1/predictions/delivery/')).toHaveLength(1);
+		expect(simulator.requestsTo(path)).toHaveLength(1);
 	});
 });

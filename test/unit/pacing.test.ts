@@ -144,6 +144,25 @@ describe('Quota', () => {
 		expect(takeAll(quota, t0 + 13_002)).toHaveLength(13);
 	});
 
+	test("a refusal read late narrows the window's reset; it does not move it later", () => {
+		const quota = new Quota(undefined, {}, t0);
+		quota.observe(take(quota, t0), 201, { limit: 10, remaining: 9, resetSeconds: 2 }, t0);
+		const claimed = take(quota, t0 + 1_500);
+		// Half a second before the reset, a refusal says 1 (whole seconds, rounded up).
+		quota.observe(claimed, 429, { remaining: 0, resetSeconds: 1 }, t0 + 1_500);
+		expect(quota.tryTake(t0 + 1_600)).toEqual({ waitMs: 400 });
+	});
+
+	test('a window that ended on time predicts the next reset, which corrects a first answer read late', () => {
+		const quota = new Quota(undefined, {}, t0);
+		quota.observe(take(quota, t0), 201, { limit: 10, remaining: 0, resetSeconds: 2 }, t0);
+		// The window ends as waited for; the next one opens now and ends 2 s later (with a margin for
+		// the first request's way there), though its first answer reads 3 s.
+		const first = take(quota, t0 + 2_000);
+		quota.observe(first, 201, { limit: 10, remaining: 0, resetSeconds: 3 }, t0 + 2_010);
+		expect(quota.tryTake(t0 + 2_020)).toEqual({ waitMs: 2_230 });
+	});
+
 	test('a published limit is followed when the answers carry no RateLimit headers', () => {
 		const quota = new Quota(3, {}, t0);
 		quota.observe(take(quota, t0), 201, {}, t0 + 5);

@@ -28,6 +28,13 @@ export function readQuotaHeaders(headers: IDataObject | undefined): QuotaReading
 
 /** When a window's end is unknown (no headers), Pruna's quotas are per minute. */
 const assumedWindowMs = 60_000;
+/** `RateLimit-Reset` is in whole seconds, rounded up: a reading is up to this much late. */
+const resetRoundingMs = 1_000;
+/**
+ * A predicted reset is this much later than the arithmetic says: the window may have opened that
+ * much after this process woke for it (its first request's way to Pruna).
+ */
+const carryMarginMs = 250;
 /** How long the quota waits when only an answer can tell it more (the answer lets go at once). */
 const answerWaitMs = 1_000;
 
@@ -212,6 +219,8 @@ export class Quota implements InFlightDemand {
 	/** This window's measurements: requests of ours, and the key's use while they were made. */
 	private windowOwn = 0;
 	private windowKeyUse = 0;
+	/** When the next window should end, predicted as the last one ended on time: see `openingReset`. */
+	private predictedResetAt: number | undefined;
 	/** Whether a 429 said this window was overrun. */
 	private overran = false;
 	/** The share the last windows measured, and when; undefined until one has. */
@@ -304,6 +313,14 @@ export class Quota implements InFlightDemand {
 
 	/** The window is over; the next answer says what the new one allows. */
 	private endWindow(now: number): void {
+		// Ended on time (something waited for it): the next window opens now, so it ends a window
+		// from now at the latest. Only an answer can confirm that (see `openingReset`).
+		this.predictedResetAt =
+			this.resetAt !== undefined &&
+			this.windowMs !== undefined &&
+			now - this.resetAt <= carryMarginMs
+				? this.resetAt + this.windowMs + carryMarginMs
+				: undefined;
 		const measured = this.measuredShare();
 		if (measured !== undefined) {
 			this.carriedShare = measured;
@@ -388,7 +405,16 @@ export class Quota implements InFlightDemand {
 			if (!(isSounding && this.remaining === undefined)) this.overran = true;
 			if (isSounding) this.sounding = false;
 			this.remaining = 0;
-			this.resetAt = endsAt ?? now + answerWaitMs;
+			// A reset is read late by up to a second (whole seconds, rounded up): a refusal's reading of
+			// the same window only narrows what the window's other answers said. One a second or more
+			// beyond it belongs to a window that has begun since.
+			const sameWindow =
+				endsAt !== undefined &&
+				this.resetAt !== undefined &&
+				endsAt < this.resetAt + resetRoundingMs;
+			if (sameWindow) this.resetAt = Math.min(this.resetAt!, endsAt);
+			else if (isSounding && this.resetAt === undefined) this.resetAt = this.openingReset(endsAt);
+			else this.resetAt = endsAt ?? now + answerWaitMs;
 			return;
 		}
 		if (ticket.window !== this.window) return;
@@ -401,7 +427,7 @@ export class Quota implements InFlightDemand {
 				this.remaining =
 					reading.remaining ??
 					(this.publishedLimit === undefined ? Number.POSITIVE_INFINITY : this.publishedLimit - 1);
-				this.resetAt = endsAt;
+				this.resetAt = this.openingReset(endsAt);
 				// What the window had taken before this answer was others', but for this request.
 				if (this.limitPerWindow !== undefined && reading.remaining !== undefined) {
 					this.windowOwn += 1;
@@ -421,6 +447,21 @@ export class Quota implements InFlightDemand {
 			this.remaining = Math.min(this.remaining, reading.remaining);
 		}
 		this.updateReset(endsAt);
+	}
+
+	/**
+	 * The reset a window's first answer gives, read up to a second late; or the one predicted when
+	 * the last window ended, when it falls within that second. A worker that reads each window's
+	 * reset from a single answer (one refused, say) would otherwise wake up to a second late, window
+	 * after window, and find each spent.
+	 */
+	private openingReset(endsAt: number | undefined): number | undefined {
+		const predicted = this.predictedResetAt;
+		this.predictedResetAt = undefined;
+		if (endsAt === undefined) return undefined;
+		const closer =
+			predicted !== undefined && predicted < endsAt && predicted > endsAt - resetRoundingMs;
+		return closer ? predicted : endsAt;
 	}
 
 	/** Reset is rounded up to whole seconds: the earliest estimate is the closest. */

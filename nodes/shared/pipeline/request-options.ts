@@ -12,9 +12,8 @@ import { memoForItem } from './item-memo';
  * The most requests one node run keeps in flight (Max Requests at Once). Below it, a run keeps as
  * many as fill the quotas it uses at the measured round trip (concurrency.ts), so near Pruna a run
  * uses a few. 250 fills the status quota (500 a second, with half again for jitter) up to a round
- * trip of about 330 ms. `npm run bench -- distance` (10,000 items, status and download, 80 ms
- * against 0 ms, single runs on a shared machine) took 1.46× with a ceiling of 100 and 1.16× with
- * 250.
+ * trip of about 330 ms; a lower ceiling cost a distant user time in `npm run bench -- distance`
+ * (docs/benchmarks.md).
  */
 export const defaultMaxConcurrentRequests = 250;
 /** How long a run may go without room in Pruna's rate limit before its waiting items fail. */

@@ -6,8 +6,8 @@ import { NodeOperationError } from 'n8n-workflow';
 export const maxUploadBytes = 100 * 1024 * 1024;
 
 /**
- * Chunks of 1 MiB read from the binary store: measured with `npm run bench -- upload`, 64 KiB chunks
- * took 1.9× curl's time for 100 MB, 1 MiB chunks 1.3×, for about 40 MiB more memory at peak.
+ * Chunks of 1 MiB read from the binary store: faster than 64 KiB chunks for a little more memory at
+ * peak (`npm run bench -- upload`, docs/benchmarks.md).
  */
 const uploadChunkBytes = 1024 * 1024;
 
