@@ -45,28 +45,29 @@ describe('Quota', () => {
 
 	test("a window's opening is spent evenly, by the key's use as the headers tell it, from when the headers date the window's start", () => {
 		const quota = new Quota(undefined, {}, t0);
-		// 100 a 60 s window: the opening is 2 s, one of the key's use every 20 ms.
+		// 100 a 60 s window: the opening is 1.2 s, one of the key's use every 12 ms.
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
-		expect(quota.tryTake(t0 + 5)).toEqual({ waitMs: 15 });
-		const sounding = take(quota, t0 + 20);
+		expect(quota.tryTake(t0 + 5)).toEqual({ waitMs: 7 });
+		const sounding = take(quota, t0 + 12);
 		// Others used 20 meanwhile: the key is ahead of the schedule until 22 of 100 are due.
 		quota.observe(sounding, 201, { remaining: 78 }, t0 + 30);
-		expect(quota.tryTake(t0 + 30)).toEqual({ waitMs: 410 });
-		expect('ticket' in quota.tryTake(t0 + 440)).toBe(true);
+		expect(quota.tryTake(t0 + 30)).toEqual({ waitMs: 234 });
+		expect('ticket' in quota.tryTake(t0 + 264)).toBe(true);
 		// After the opening, a claim goes at once: a third of a share of 2/22 of 77 is 2.
 		expect(takeAll(quota, t0 + 2_000)).toHaveLength(1);
 	});
 
-	test('a process that joins a window others opened follows the schedule from the window start the reset dates', () => {
+	test('a process that joins a window others opened, with a share too small for a claim, sounds again once the opening has passed', () => {
 		const quota = new Quota(undefined, {}, t0);
 		quota.observe(take(quota, t0), 201, { limit: 100, remaining: 99, resetSeconds: 60 }, t0);
 		takeAll(quota, t0 + 2_000);
 		// Its window ends; it learns the next one from its first answer, a second into it.
 		const probe = take(quota, t0 + 60_000);
-		quota.observe(probe, 201, { limit: 100, remaining: 50, resetSeconds: 59 }, t0 + 61_000);
-		// 50 used by t0 + 61 s: the schedule (from t0 + 60 s) allows 50 at 1 s, the next at 1.02 s.
-		expect('ticket' in quota.tryTake(t0 + 61_000)).toBe(true);
-		expect(quota.tryTake(t0 + 61_000)).toEqual({ waitMs: 20 });
+		quota.observe(probe, 201, { limit: 100, remaining: 10, resetSeconds: 59 }, t0 + 61_000);
+		// 90 used by others: its share (1 of 90) covers no claim; the opening (from t0 + 60 s, as the
+		// reset dates it) ends at 1.2 s.
+		expect(quota.tryTake(t0 + 61_000)).toEqual({ waitMs: 200 });
+		expect('ticket' in quota.tryTake(t0 + 61_200)).toBe(true);
 	});
 
 	test('claims double while the key use is unknown; a process alone then claims a third of what remains, round after round', () => {

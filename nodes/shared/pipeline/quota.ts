@@ -60,12 +60,13 @@ const claimDivisor = 3;
 const shareMemoryWindows = 2;
 
 /**
- * The longest a window's opening is paced (see `openingPaceWaitMs`): more than the second by which
- * `RateLimit-Reset` rounds, so a process that learned the reset a second late still finds room.
+ * The longest a window's opening is paced (see `openingPaceWaitMs`): a little more than the second
+ * by which `RateLimit-Reset` rounds, so a process that read the reset a second late still finds
+ * room. It is also what the pacing costs a batch whose last window is full.
  */
-const maxOpeningMs = 2_000;
+const maxOpeningMs = 1_200;
 /** A shorter window's opening is paced over this part of it. */
-const openingShareOfWindow = 0.75;
+const openingShareOfWindow = 0.6;
 
 /** Why an alarm's sleep ends early: it was moved. One reason for all, so no error is built per move. */
 const alarmMoved = new Error('The quota alarm was moved');
@@ -211,6 +212,8 @@ export class Quota implements InFlightDemand {
 	 */
 	private claimLeft = 0;
 	private claimSize = 0;
+	/** The next sounding is one the share does not cover: it waits for the window's opening to pass. */
+	private soundingWaitsForOpening = false;
 	/** Requests sent since the last sounding, and those a sounding's answer measures (itself too). */
 	private sentSinceSounding = 0;
 	private soundingMeasures = 0;
@@ -271,12 +274,12 @@ export class Quota implements InFlightDemand {
 	}
 
 	/**
-	 * The opening of a window (2 s, or three quarters of a shorter window) is spent evenly: the
+	 * The opening of a window (1.2 s, or 60 % of a shorter window) is spent evenly: the
 	 * key's use, as this process knows it, stays within the opening's share of the window. Workers
 	 * learn a reset in whole seconds and wake up to a second apart; without this, the first to wake
 	 * would spend the window in a few round trips and the others find it spent, window after window.
 	 * Every worker follows the same schedule, from the window's opening as the headers date it, so
-	 * each finds room when it comes. Costs up to 2 s in a batch's last window.
+	 * each finds room when it comes. Costs up to 1.2 s in a batch's last window.
 	 */
 	private openingPaceWaitMs(now: number): number {
 		const limit = this.limitPerWindow;
@@ -285,7 +288,10 @@ export class Quota implements InFlightDemand {
 		const openedAt = Math.min(this.windowStartedAt, this.resetAt - this.windowMs);
 		const openingMs = Math.min(maxOpeningMs, this.windowMs * openingShareOfWindow);
 		const used = limit - this.remaining;
-		const allowedAt = openedAt + (openingMs * used) / limit;
+		const allowedAt =
+			this.soundingWaitsForOpening && this.claimLeft <= 0
+				? openedAt + openingMs
+				: openedAt + (openingMs * used) / limit;
 		return allowedAt > now ? Math.ceil(allowedAt - now) : 0;
 	}
 
@@ -336,6 +342,7 @@ export class Quota implements InFlightDemand {
 		this.window++;
 		this.claimLeft = 0;
 		this.claimSize = 0;
+		this.soundingWaitsForOpening = false;
 		this.sentSinceSounding = 0;
 		this.soundedRemaining = undefined;
 		this.windowOwn = 0;
@@ -377,11 +384,13 @@ export class Quota implements InFlightDemand {
 		}
 		this.soundedRemaining = keyRemaining;
 		const share = this.share(now);
-		// The claim ends with the next sounding: at least that one request, whatever the share.
+		const covered = share === undefined ? undefined : (share * this.remaining!) / claimDivisor;
+		// The claim ends with the next sounding: at least that one request, whatever the share. One
+		// the share does not cover waits for the opening to pass: workers sounding together for the
+		// last of a window would spend it before a worker that woke later had its first request in.
+		this.soundingWaitsForOpening = covered !== undefined && covered < 1;
 		this.claimSize =
-			share === undefined
-				? Math.max(1, this.claimSize * 2)
-				: Math.max(1, Math.floor((share * this.remaining!) / claimDivisor));
+			covered === undefined ? Math.max(1, this.claimSize * 2) : Math.max(1, Math.floor(covered));
 		this.claimLeft = this.claimSize - 1;
 	}
 
@@ -605,7 +614,8 @@ export class Quota implements InFlightDemand {
 				Math.max(waiter.since, line.lastRoomAt) + waiter.budgetMs;
 			const hopeless = (waiter: Waiter) => {
 				const at = giveUpAt(waiter);
-				return at <= now || (roomAt !== undefined && roomAt > at);
+				// A reset is read up to a second late: it is beyond the wait only if its earliest is.
+				return at <= now || (roomAt !== undefined && roomAt - resetRoundingMs > at);
 			};
 			// The head waited longest; a run's requests share their Rate Limit Wait.
 			if (!hopeless(line.waiting[0])) {
