@@ -66,8 +66,9 @@ export function replaceBenchBlock(markdown: string, name: string, body: string):
 /**
  * This checkout's commit, and whether its tree differs from it: docs/benchmarks.md itself does not
  * count, so a second run after a first one wrote its tables is still stamped with the commit alone.
+ * Taken when a run starts, since what was built then is what it measures.
  */
-function currentCommit(): { commit: string; uncommitted: boolean } {
+export function currentCommit(): { commit: string; uncommitted: boolean } {
 	const git = (...args: string[]) =>
 		execFileSync('git', args, { cwd: packageRoot, encoding: 'utf8' }).trim();
 	return {
@@ -77,11 +78,13 @@ function currentCommit(): { commit: string; uncommitted: boolean } {
 }
 
 /**
- * Writes each benchmark's table into its block of docs/benchmarks.md under a stamp, then formats
- * the file as prettier does (CI checks the format). The stamp is taken before the file changes.
+ * Writes each benchmark's table into its block of docs/benchmarks.md under a stamp (the commit as
+ * the run started), then formats the file as prettier does (CI checks the format).
  */
-export async function writeBenchBlocks(tables: Record<string, string>): Promise<void> {
-	const { commit, uncommitted } = currentCommit();
+export async function writeBenchBlocks(
+	tables: Record<string, string>,
+	{ commit, uncommitted }: { commit: string; uncommitted: boolean },
+): Promise<void> {
 	const now = new Date();
 	let markdown = readFileSync(benchmarksDocPath, 'utf8');
 	for (const [name, table] of Object.entries(tables)) {

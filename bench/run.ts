@@ -6,7 +6,7 @@
  */
 import { benchBatch } from './batch.ts';
 import { benchDistance } from './distance.ts';
-import { writeBenchBlocks } from './docs-blocks.ts';
+import { currentCommit, writeBenchBlocks } from './docs-blocks.ts';
 import { benchDownload } from './download.ts';
 import { benchLongBatch } from './long-batch.ts';
 import { benchOutage } from './outage.ts';
@@ -45,6 +45,8 @@ const write = !process.argv.includes('--no-write');
 const unknown = chosen.filter((name) => !(name in benchmarks) && !(name in namedOnly));
 if (unknown.length) throw new Error(`No benchmark named ${unknown.join(', ')}`);
 
+// What was built as the run starts is what it measures, whatever changes while it runs.
+const measuredAt = currentCommit();
 const rows: BenchRow[] = [];
 const tables: Record<string, string> = {};
 for (const [name, bench] of Object.entries({ ...benchmarks, ...namedOnly })) {
@@ -58,7 +60,7 @@ for (const [name, bench] of Object.entries({ ...benchmarks, ...namedOnly })) {
 
 console.log(`\n${rowsTable(rows)}`);
 if (write) {
-	await writeBenchBlocks(tables);
+	await writeBenchBlocks(tables, measuredAt);
 	console.log(`\nWrote ${Object.keys(tables).join(', ')} into docs/benchmarks.md.`);
 }
 process.exitCode = rows.every((row) => row.met) ? 0 : 1;
