@@ -89,6 +89,18 @@ async function run(
 
 const throughProxy = () => ({ proxy: proxy.url });
 
+/** Create Prediction with Try Sync off, so it creates, then checks the status, then downloads. */
+function createLighthouse(
+	options: INodeParameters = { waitUntilDone: true, downloadOutput: true },
+) {
+	return {
+		model: 'p-image',
+		prompt: 'a lighthouse',
+		options: { trySync: false, ...options, ...fastPolling },
+	};
+}
+const createAndDownload = createLighthouse();
+
 function expectSuccess(result: RunResult) {
 	expect(result.error?.message).toBeUndefined();
 	expect(result.status).toBe('success');
@@ -125,11 +137,7 @@ describe('Request Options → Proxy: the only route to Pruna, for every request'
 			simulator,
 			'Create',
 			nodeType.create,
-			{
-				model: 'p-image',
-				prompt: 'a lighthouse',
-				options: { trySync: false, waitUntilDone: true, downloadOutput: true, ...fastPolling },
-			},
+			createAndDownload,
 			throughProxy(),
 		);
 
@@ -274,17 +282,7 @@ describe('Request Options → Proxy: the only route to Pruna, for every request'
 		process.env.HTTP_PROXY = proxy.url;
 		let result: RunResult;
 		try {
-			result = await run(
-				simulator,
-				'Create',
-				nodeType.create,
-				{
-					model: 'p-image',
-					prompt: 'a lighthouse',
-					options: { trySync: false, waitUntilDone: true, downloadOutput: true, ...fastPolling },
-				},
-				{},
-			);
+			result = await run(simulator, 'Create', nodeType.create, createAndDownload, {});
 		} finally {
 			delete process.env.HTTP_PROXY;
 		}
@@ -323,12 +321,6 @@ if ('missing' in certificate) {
 
 describeSecure('a Pruna on HTTPS with a self-signed certificate', () => {
 	beforeEach(() => reachAs(secure, '127.0.0.1', 'https'));
-
-	const createAndDownload = {
-		model: 'p-image',
-		prompt: 'a lighthouse',
-		options: { trySync: false, waitUntilDone: true, downloadOutput: true, ...fastPolling },
-	};
 
 	test('Ignore SSL Issues on: Create Prediction waits and downloads, Get Status waits, Download Content and Upload File work', async () => {
 		secure.defaultPlan = { startingMs: 50, processingMs: 100 };
@@ -426,17 +418,9 @@ describe('Request Options → Timeout: status checks and downloads too', () => {
 		simulator.defaultPlan = plan;
 		simulator.injectFault({ path, fault: { kind: 'stall' } });
 
-		const result = await run(
-			simulator,
-			'Create',
-			nodeType.create,
-			{
-				model: 'p-image',
-				prompt: 'a lighthouse',
-				options: { trySync: false, ...options, ...fastPolling },
-			},
-			{ timeout: 700 },
-		);
+		const result = await run(simulator, 'Create', nodeType.create, createLighthouse(options), {
+			timeout: 700,
+		});
 
 		expect(result.status).toBe('error');
 		expect((result.nodes.Create.error as { message: string }).message).toBe(
