@@ -576,7 +576,10 @@ export class Quota implements InFlightDemand {
 				const roomAt = now + taken.waitMs;
 				const isReset = this.remaining !== undefined && this.remaining <= 0;
 				const nextGiveUpAt = this.giveUpWithoutRoom(now, isReset ? roomAt : undefined);
-				this.setAlarm(Math.min(roomAt, nextGiveUpAt));
+				// Those that gave up may have been the last: no alarm then, nothing left to wake.
+				this.setAlarm(
+					this.waitingCount > 0 ? Math.min(roomAt, nextGiveUpAt) : Number.POSITIVE_INFINITY,
+				);
 				return;
 			}
 		} finally {
