@@ -310,7 +310,7 @@ async function attempt<T>(
 ): Promise<Outcome<T>> {
 	const target: IHttpRequestOptions = { ...route.request, url: hop.url };
 	const quota = quotaOf(target, hop.endpoint, route.credential);
-	const taken = quota ? await waitForQuota(context, quota, waitingSince, route.signal) : undefined;
+	const taken = quota ? await waitForQuota(context, quota, route, waitingSince) : undefined;
 	if (quota && taken && 'gaveUp' in taken) {
 		return { kind: 'noRoomInQuota', gaveUp: taken.gaveUp, counts: quota.counts };
 	}
@@ -474,13 +474,13 @@ function withoutHeldAnswer(
 async function waitForQuota(
 	context: IExecuteSingleFunctions,
 	quota: Quota,
+	route: Route,
 	waitingSince: number | undefined,
-	signal: AbortSignal | undefined,
 ): Promise<{ ticket: QuotaTicket } | { gaveUp: QuotaGiveUp }> {
 	const taken = await quota.take({
 		run: runKey(context),
-		budgetMs: pacingSettings(context).rateLimitWaitMs,
-		signal,
+		budgetMs: route.pacing.rateLimitWaitMs,
+		signal: route.signal,
 		since: waitingSince,
 	});
 	if ('canceled' in taken) throw canceled(context, "Pruna's rate limit");
